@@ -1,0 +1,10 @@
+export { pairBatches } from './pairBatches.js';
+export { pullBatches } from './pullBatches.js';
+export { trainStep, type StepFunction, type TrainStepOptions } from './trainStep.js';
+export { windowedTrend } from './windowedTrend.js';
+export { decideWeights } from './decideWeights.js';
+export { weightUpdates } from './weightUpdates.js';
+export { weightSubject } from './weightSubject.js';
+export { feedWeights } from './feedWeights.js';
+export { adaptWeights, type AdaptedRecord } from './adaptWeights.js';
+export { adaptiveTraining, type AdaptiveTrainingOptions } from './adaptiveTraining.js';

@@ -1,0 +1,25 @@
+/** Weighting strategies by name. A new strategy is one file plus one line here. */
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import { ew } from './ew.js';
+import { paramError } from './params.js';
+import type { StrategyDefinition, StrategyParamError, StrategyParams, WeightingStrategy } from './strategy.js';
+import { vlt } from './vlt-strategy.js';
+
+const definitions: readonly StrategyDefinition[] = [vlt, ew];
+
+export const strategyNames = (): string[] => definitions.map((d) => d.name);
+
+export const findStrategy = (name: string): StrategyDefinition | undefined => definitions.find((d) => d.name === name);
+
+/** Look a strategy up by name and configure it; unknown names list the known ones. */
+export const createStrategy = (name: string, params: StrategyParams = {}): E.Either<StrategyParamError, WeightingStrategy> =>
+  pipe(
+    E.fromNullable(paramError(name, 'strategy', `unknown strategy "${name}" (known: ${strategyNames().join(', ')})`))(
+      findStrategy(name),
+    ),
+    E.chain((definition) => definition.create(params)),
+  );
+
+export const formatParamError = (error: StrategyParamError): string =>
+  error.param === 'strategy' ? error.message : `strategy ${error.strategy}: ${error.message}`;
