@@ -1,5 +1,11 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import { ones, type StrategyInput, type WeightDecision, type WeightingStrategy } from '../src/weighting/index.js';
+import {
+  ones,
+  type StrategyInput,
+  type WeightDecision,
+  type WeightingRun,
+  type WeightingStrategy,
+} from '../src/weighting/index.js';
 
 /**
  * Turns strategy inputs (window statistics or per-iteration losses) into
@@ -19,17 +25,22 @@ import { ones, type StrategyInput, type WeightDecision, type WeightingStrategy }
  * valLoss$.pipe(windowedTrend(k), map(toWindowInput), decideWeights(strategy, 40))
  * ```
  * @param strategy A configured strategy (see src/weighting/registry).
- * @param tasks Number of tasks.
+ * @param tasks Number of tasks (default: the length of the first input's losses).
  * @return An operator from strategy inputs to weight decisions.
  */
 export const decideWeights =
-  (strategy: WeightingStrategy, tasks: number): OperatorFunction<StrategyInput, WeightDecision> =>
+  (strategy: WeightingStrategy, tasks?: number): OperatorFunction<StrategyInput, WeightDecision> =>
   (input$) =>
     defer(() => {
-      const run = strategy.start(tasks);
-      let current: readonly number[] = ones(tasks);
+      let run: WeightingRun | undefined;
+      let current: readonly number[] = [];
       return input$.pipe(
         map((input) => {
+          if (run === undefined) {
+            const m = tasks ?? (input._tag === 'Window' ? input.cur.length : input.losses.length);
+            run = strategy.start(m);
+            current = ones(m);
+          }
           const decision = run.update(input, current);
           current = decision.weights;
           return decision;

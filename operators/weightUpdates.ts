@@ -22,12 +22,12 @@ import { windowedTrend } from './windowedTrend.js';
  * steps$.pipe(weightUpdates(strategy, tasks), feedWeights(weights$))
  * ```
  * @param strategy A configured strategy.
- * @param tasks Number of tasks.
+ * @param tasks Number of tasks (default: inferred from the first step).
  * @return An operator from step results to weight decisions.
  */
 export const weightUpdates = (
   strategy: WeightingStrategy,
-  tasks: number,
+  tasks?: number,
 ): OperatorFunction<Pick<StepResult, 'trainLoss' | 'valLoss'>, WeightDecision> => {
   const series = strategy.reads;
   const cadence = strategy.cadence;

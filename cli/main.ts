@@ -1,0 +1,36 @@
+/**
+ * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
+ */
+import { replayCommand } from './commands/replay.js';
+
+type Command = { readonly summary: string; readonly run: (argv: readonly string[]) => Promise<number> };
+
+const commands: Record<string, Command> = {
+  replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
+};
+
+const usage = (): string =>
+  [
+    'usage: awmtl <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    "Run 'awmtl <command> --help' for a command's options.",
+  ].join('\n');
+
+export const main = async (argv: readonly string[]): Promise<number> => {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`awmtl: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return command.run(rest);
+};
+
+process.exitCode = await main(process.argv.slice(2));
