@@ -112,3 +112,33 @@ export class Rng {
     return out;
   }
 }
+
+/**
+ * A 32-bit seed derived from several integers (a base seed, a stream tag, an
+ * epoch or iteration number...), well mixed so nearby inputs give unrelated
+ * streams. Counter-based randomness: the batch of iteration t is a pure
+ * function of (seed, t), so prefetching, worker threads and resuming cannot
+ * change it.
+ */
+export const deriveSeed = (...parts: readonly number[]): number => {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    // Fold the (possibly > 32-bit) integer in two halves.
+    const lo = part >>> 0;
+    const hi = Math.floor(part / 4294967296) >>> 0;
+    for (const word of [lo, hi]) {
+      h = Math.imul(h ^ word, 0x9e3779b1) >>> 0;
+      h = (h ^ (h >>> 15)) >>> 0;
+      h = Math.imul(h, 0x85ebca77) >>> 0;
+      h = (h ^ (h >>> 13)) >>> 0;
+    }
+  }
+  return h >>> 0;
+};
+
+/** Stable 32-bit tag for a stream name ('train', 'val', 'flip', ...). */
+export const streamTag = (name: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+};

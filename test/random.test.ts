@@ -39,3 +39,13 @@ test('normal has mean 0 and variance 1', (t) => {
   t.true(Math.abs(mean) < 0.03);
   t.true(Math.abs(variance - 1) < 0.05);
 });
+
+test('deriveSeed is deterministic and separates nearby inputs', async (t) => {
+  const { deriveSeed, streamTag } = await import('../src/random.js');
+  t.is(deriveSeed(1, 2, 3), deriveSeed(1, 2, 3));
+  const seeds = new Set<number>();
+  for (let i = 0; i < 1000; i++) seeds.add(deriveSeed(42, streamTag('train'), i));
+  t.is(seeds.size, 1000);
+  t.not(deriveSeed(42, streamTag('train'), 0), deriveSeed(42, streamTag('val'), 0));
+  t.not(deriveSeed(1, 2), deriveSeed(2, 1));
+});
