@@ -1,0 +1,26 @@
+export { checkLabels, LOSS_KINDS, taskLosses, type LabelError, type LossKind } from './losses.js';
+export {
+  ADAM_DEFAULTS,
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  parseOptimizerConfig,
+  SGD_DEFAULTS,
+  type AdamConfig,
+  type OptimizerConfig,
+  type OptimizerConfigError,
+  type SgdConfig,
+} from './optimizers.js';
+export { decodeTrainerState, TRAINER_STATE_FORMAT, type TrainerState } from './state.js';
+export {
+  createTrainer,
+  describeTrainerError,
+  TrainerInputError,
+  type BatchNormMode,
+  type EvaluateResult,
+  type ImageInput,
+  type StepResult,
+  type Trainer,
+  type TrainerError,
+  type TrainerOptions,
+} from './trainer.js';
+export type { AfterStepContext, CombineContext, InGraphWeighting, SavedVariable } from './weighting.js';
