@@ -196,51 +196,67 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
       return { loss: taskLosses(kind, tasks, logits, labelsTensor(b)), logits };
     });
 
-  const trainStep = (train: Batch, weights: readonly number[]): tf.Tensor1D =>
-    tf.tidy(() => {
-      const x = imagesTensor(train);
-      const y = labelsTensor(train);
-      const w = tf.tensor1d(weights as number[]);
-      const training = bnMode === 'train';
-      let kept: tf.Tensor1D | null = null;
-      const objective = (): tf.Scalar => {
-        let logits: tf.Tensor2D;
-        let features: tf.Tensor2D | undefined;
-        if (view !== null) {
-          [features, logits] = view.apply(x, { training }) as [tf.Tensor2D, tf.Tensor2D];
-        } else {
-          logits = model.apply(x, { training }) as tf.Tensor2D;
-        }
-        const losses = taskLosses(kind, tasks, logits, y);
-        kept = tf.keep(losses);
-        if (weighting === undefined) return tf.sum(tf.mul(losses, w));
-        const head = logitsLayer;
-        return weighting.combine({
-          losses,
-          weights: w,
-          iteration: iterations,
-          ...(features !== undefined && head !== null
-            ? { features, lossesOfFeatures: (f: tf.Tensor2D) => taskLosses(kind, tasks, head.apply(f) as tf.Tensor2D, y) }
-            : {}),
+  /** One optimiser step; returns the per-task train losses (the caller disposes them). */
+  const trainStep = (train: Batch, weights: readonly number[]): tf.Tensor1D => {
+    let kept = null as tf.Tensor1D | null;
+    try {
+      tf.tidy(() => {
+        const x = imagesTensor(train);
+        const y = labelsTensor(train);
+        const w = tf.tensor1d(weights as number[]);
+        const training = bnMode === 'train';
+        const objective = (): tf.Scalar => {
+          let logits: tf.Tensor2D;
+          let features: tf.Tensor2D | undefined;
+          if (view !== null) {
+            [features, logits] = view.apply(x, { training }) as [tf.Tensor2D, tf.Tensor2D];
+          } else {
+            logits = model.apply(x, { training }) as tf.Tensor2D;
+          }
+          const losses = taskLosses(kind, tasks, logits, y);
+          kept = tf.keep(losses);
+          if (weighting === undefined) return tf.sum(tf.mul(losses, w));
+          const head = logitsLayer;
+          try {
+            return weighting.combine({
+              losses,
+              weights: w,
+              iteration: iterations,
+              ...(features !== undefined && head !== null
+                ? { features, lossesOfFeatures: (f: tf.Tensor2D) => taskLosses(kind, tasks, head.apply(f) as tf.Tensor2D, y) }
+                : {}),
+            });
+          } catch (err) {
+            // Let the tape finish (tfjs frees the tensors it saved for the backward pass only
+            // then), and rethrow before anything is applied.
+            combineError = { err };
+            return tf.mul(tf.sum(losses), 0) as tf.Scalar;
+          }
+        };
+        let combineError: { err: unknown } | null = null;
+        const { grads } = optimizer.computeGradients(objective, varList);
+        if (combineError !== null) throw (combineError as { err: unknown }).err;
+        const decay = config.weightDecay;
+        const named: NamedTensor[] = [];
+        varList.forEach((v, i) => {
+          const g = grads[v.name];
+          if (g === undefined || g === null) return;
+          named.push({ name: v.name, tensor: decay > 0 && i < modelVars.length ? tf.add(g, tf.mul(v, decay)) : g });
         });
-      };
-      const { grads } = optimizer.computeGradients(objective, varList);
-      const decay = config.weightDecay;
-      const named: NamedTensor[] = [];
-      varList.forEach((v, i) => {
-        const g = grads[v.name];
-        if (g === undefined || g === null) return;
-        named.push({ name: v.name, tensor: decay > 0 && i < modelVars.length ? tf.add(g, tf.mul(v, decay)) : g });
+        if (named.length !== varList.length) {
+          // tfjs optimisers keep their slots by position: a variable without a gradient would shift them.
+          const missing = varList.filter((v) => grads[v.name] == null).map((v) => v.name);
+          throw new Error(`no gradient for ${missing.join(', ')}: every trainable variable must take part in the loss`);
+        }
+        optimizer.applyGradients(named);
       });
-      if (named.length !== varList.length) {
-        // tfjs optimisers keep their slots by position: a variable without a gradient would shift them.
-        const missing = varList.filter((v) => grads[v.name] == null).map((v) => v.name);
-        throw new Error(`no gradient for ${missing.join(', ')}: every trainable variable must take part in the loss`);
-      }
-      optimizer.applyGradients(named);
-      if (kept === null) throw new Error('training objective did not run');
-      return kept;
-    });
+    } catch (err) {
+      kept?.dispose();
+      throw err;
+    }
+    if (kept === null) throw new Error('training objective did not run');
+    return kept;
+  };
 
   const readVariable = async (name: string, t: tf.Tensor): Promise<SavedVariable> => ({
     name,

@@ -106,3 +106,33 @@ test.serial('a weighting that wants features gets the shared features and a map 
   model.dispose();
   uw.dispose();
 });
+
+test.serial('a failing combination or an unused variable rejects the step without leaking tensors', async (t) => {
+  const uw = uncertainty(3);
+  const unused = tf.variable(tf.zeros([2]), true, `unused_${Math.random().toString(36).slice(2)}`);
+  const broken: InGraphWeighting = {
+    ...uw,
+    name: 'broken',
+    variables: [...uw.variables, unused],
+    combine: (ctx) => uw.combine(ctx),
+  };
+  const { model, trainer } = await setup(broken);
+  const rng = Rng.fromSeed(3);
+  const before = tf.memory().numTensors;
+  const err = await t.throwsAsync(trainer.step(syntheticBatch(rng, 4), syntheticBatch(rng, 4), [1, 1, 1]));
+  t.regex(err?.message ?? '', /no gradient for unused_/);
+  t.is(tf.memory().numTensors, before);
+  t.is(trainer.iterations, 0);
+  trainer.dispose();
+  model.dispose();
+
+  const throwing: InGraphWeighting = { ...uw, name: 'throwing', combine: () => { throw new Error('combine failed'); } };
+  const second = await setup(throwing);
+  const before2 = tf.memory().numTensors;
+  await t.throwsAsync(second.trainer.step(syntheticBatch(rng, 4), syntheticBatch(rng, 4), [1, 1, 1]), { message: 'combine failed' });
+  t.is(tf.memory().numTensors, before2);
+  second.trainer.dispose();
+  second.model.dispose();
+  uw.dispose();
+  unused.dispose();
+});
