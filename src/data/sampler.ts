@@ -31,7 +31,7 @@ export const epochSampler = (size: number, batchSize: number, seed: number, stre
   const batchesPerEpoch = Math.ceil(size / batchSize);
   const tag = streamTag(stream);
   let cachedEpoch = -1;
-  let permutation = new Int32Array(0);
+  let permutation: Int32Array = new Int32Array(0);
   const epochOf = (iteration: number): number => Math.floor((iteration - 1) / batchesPerEpoch);
   return {
     size,
