@@ -1,4 +1,5 @@
-import { defer, type OperatorFunction } from 'rxjs';
+import { concat, defer, from, type OperatorFunction, skip } from 'rxjs';
+import type { StepRecord } from '../src/step.js';
 import type { Vector, WeightingStrategy } from '../src/weighting/index.js';
 import { adaptWeights, type AdaptedRecord } from './adaptWeights.js';
 import { type StepFunction, trainStep } from './trainStep.js';
@@ -9,6 +10,12 @@ export interface AdaptiveTrainingOptions {
   readonly initialWeights?: Vector;
   readonly firstIteration?: number;
   readonly now?: () => number;
+  /**
+   * Records of iterations already run (a resumed run's log): replayed through
+   * the weight updates before the first new step, so the strategy's state and
+   * the weights are exactly where the interrupted run left them. Not re-emitted.
+   */
+  readonly history?: readonly StepRecord[];
   /** Called with the weight subject when a subscription starts (to observe the weights). */
   readonly onWeights?: (weights: { getValue(): Vector }) => void;
 }
@@ -24,6 +31,9 @@ export interface AdaptiveTrainingOptions {
  *          adaptiveTraining(step, vlt, M)
  * out:     --r--r--r--R--r--R--|      weights used: 1 1 1 1 w4 w4
  * ```
+ *
+ * With `history`, the recorded iterations go through the weight updates first
+ * (without training), then training continues at `firstIteration`.
  *
  * @example
  * ```ts
@@ -46,5 +56,12 @@ export const adaptiveTraining =
     defer(() => {
       const weights = weightSubject(tasks, options.initialWeights);
       options.onWeights?.(weights);
-      return pairs$.pipe(trainStep(step, weights, options), adaptWeights(strategy, weights, tasks));
+      const history = options.history ?? [];
+      const firstIteration = options.firstIteration ?? history.length + 1;
+      // concat subscribes to the live steps only after the history has gone
+      // through adaptWeights, so the first new step reads the replayed weights.
+      return concat(from(history), pairs$.pipe(trainStep(step, weights, { ...options, firstIteration }))).pipe(
+        adaptWeights(strategy, weights, tasks),
+        skip(history.length),
+      );
     });

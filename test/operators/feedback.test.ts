@@ -152,3 +152,24 @@ test('weightSubject starts at all ones or the given weights', (t) => {
   t.deepEqual(weightSubject(2, [0.5, 1.5]).getValue(), [0.5, 1.5]);
   t.throws(() => weightSubject(2, [1]), { instanceOf: RangeError });
 });
+
+test('a resumed loop replays its history and continues exactly like an uninterrupted one', (t) => {
+  marbles(t).run(({ cold, expectObservable }) => {
+    const full = cold('pppppppp|', { p: [0, 0] as const }).pipe(adaptiveTraining(fakeStep, vlt(2), 2, { now: () => 0 }));
+    // The same run interrupted after iteration 5: its first 5 records become the history.
+    const history = [1, 2, 3, 4, 5].map((iteration) => {
+      const weights = iteration <= 4 ? [1, 1] : expectedVlt(4, 2);
+      return { iteration, weights, seconds: 0, ...fakeStep({ iteration, train: 0, val: 0, weights }) };
+    });
+    const resumed = cold('ppp|', { p: [0, 0] as const }).pipe(
+      adaptiveTraining(fakeStep, vlt(2), 2, { now: () => 0, history, firstIteration: 6 }),
+    );
+    const pick = map((r: { iteration: number; weights: readonly number[] }) => [r.iteration, ...r.weights]);
+    const w4 = expectedVlt(4, 2);
+    const w6 = expectedVlt(6, 2);
+    expectObservable(full.pipe(pick)).toBe('abcdefgh|', {
+      a: [1, 1, 1], b: [2, 1, 1], c: [3, 1, 1], d: [4, 1, 1], e: [5, ...w4], f: [6, ...w4], g: [7, ...w6], h: [8, ...w6],
+    });
+    expectObservable(resumed.pipe(pick)).toBe('fgh|', { f: [6, ...w4], g: [7, ...w6], h: [8, ...w6] });
+  });
+});
