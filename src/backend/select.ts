@@ -1,0 +1,140 @@
+/**
+ * Chooses the TensorFlow.js backend once, at start-up.
+ *
+ * 'auto' takes the first that loads of: `tensorflow` (@tensorflow/tfjs-node-gpu, then
+ * @tensorflow/tfjs-node, both optional and not dependencies of this package), `wasm` with the
+ * project's training kernels, and `cpu` (a last resort: a conv net trains about 100 times slower).
+ * An explicit choice that cannot load is an error. The choice is made once per process:
+ * `tf.setBackend` moves or drops tensors of the previous backend, so a later call with a
+ * different backend is refused.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './wasm/kernels.js';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendOptions {
+  readonly backend?: BackendChoice;
+  /** Threads for the backend's kernels (tensorflow: intra-op threads are its own; wasm: see README). */
+  readonly threads?: number;
+  /** Where the choice is reported (default: stderr, so stdout stays free for JSON output). */
+  readonly log?: (msg: string) => void;
+}
+
+export interface BackendInfo {
+  readonly name: string;
+  readonly threads: number;
+  readonly simd: boolean;
+  readonly reason: string;
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+let chosen: { info: BackendInfo; requested: BackendChoice; threads: number | undefined } | null = null;
+
+/** The backend chosen by `selectBackend`, or null before the first call. */
+export const selectedBackend = (): BackendInfo | null => chosen?.info ?? null;
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] : String(e));
+
+/** Tries the native TensorFlow bindings; returns the package that loaded, or the failures. */
+async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false; why: string }> {
+  const failures: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      // A computed specifier: these packages are optional and have no type declarations here.
+      const specifier: string = pkg;
+      await import(specifier);
+      if (tf.findBackendFactory('tensorflow') == null) {
+        failures.push(`${pkg}: loaded but registered no 'tensorflow' backend (another tfjs-core instance?)`);
+        continue;
+      }
+      if (await tf.setBackend('tensorflow')) return { ok: true, pkg };
+      failures.push(`${pkg}: the 'tensorflow' backend failed to initialise`);
+    } catch (e) {
+      failures.push(`${pkg}: ${errorText(e)}`);
+    }
+  }
+  return { ok: false, why: failures.join('; ') };
+}
+
+async function loadWasm(threads: number): Promise<BackendInfo> {
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const used = 1;
+  const note = threads > used ? ` (${threads} threads requested; the wasm kernels run on ${used})` : '';
+  return { name: 'wasm', threads: used, simd, reason: `wasm with awmtl training kernels${note}` };
+}
+
+async function loadCpu(reason: string): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
+  return { name: 'cpu', threads: 1, simd: false, reason };
+}
+
+/**
+ * Selects and initialises the backend (once per process) and reports it through `log`.
+ * Rejects when an explicitly requested backend cannot load, or when a different backend than
+ * the one already chosen is requested.
+ */
+export async function selectBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const requested = options.backend ?? 'auto';
+  const log = options.log ?? ((msg: string) => console.error(msg));
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new Error(`threads must be a positive integer, got ${options.threads}`);
+  }
+  if (chosen) {
+    const same = requested === 'auto' || requested === chosen.info.name;
+    const sameThreads = options.threads === undefined || options.threads === chosen.threads;
+    if (!same || !sameThreads) {
+      throw new Error(
+        `backend already chosen: ${chosen.info.name} (${chosen.info.threads} thread(s)); ` +
+          `cannot switch to ${requested}${options.threads ? ` with ${options.threads} thread(s)` : ''} in the same process`,
+      );
+    }
+    return chosen.info;
+  }
+  const threads = options.threads ?? 1;
+  let info: BackendInfo;
+  switch (requested) {
+    case 'tensorflow': {
+      const r = await loadTensorflow();
+      if (!r.ok) throw new Error(`backend 'tensorflow' requested but cannot load: ${r.why}`);
+      info = { name: 'tensorflow', threads, simd: true, reason: `native TensorFlow via ${r.pkg}` };
+      break;
+    }
+    case 'wasm':
+      try {
+        info = await loadWasm(threads);
+      } catch (e) {
+        throw new Error(`backend 'wasm' requested but cannot load: ${errorText(e)}`);
+      }
+      break;
+    case 'cpu':
+      info = await loadCpu('cpu requested explicitly (slow: pure JavaScript kernels)');
+      break;
+    case 'auto': {
+      const native = await loadTensorflow();
+      if (native.ok) {
+        info = { name: 'tensorflow', threads, simd: true, reason: `auto: native TensorFlow via ${native.pkg}` };
+        break;
+      }
+      try {
+        const wasm = await loadWasm(threads);
+        info = { ...wasm, reason: `auto: ${wasm.reason}; no native TensorFlow (${native.why})` };
+      } catch (e) {
+        info = await loadCpu(
+          `auto: last resort; no native TensorFlow (${native.why}); wasm failed (${errorText(e)})`,
+        );
+        log(`warning: training on the tfjs cpu backend is very slow (${info.reason})`);
+      }
+      break;
+    }
+    default:
+      throw new Error(`unknown backend '${String(requested)}' (expected auto, tensorflow, wasm or cpu)`);
+  }
+  chosen = { info, requested, threads: options.threads };
+  log(`backend: ${info.name}, ${info.threads} thread(s), simd ${info.simd ? 'on' : 'off'} (${info.reason})`);
+  return info;
+}

@@ -1,0 +1,185 @@
+/**
+ * Generator of a direct ("gather") 2-D convolution over a zero-padded NHWC input:
+ *
+ *   out[n, oh, ow, co] = sum over kh, m of xp[n, oh*sh + kh, ow*sw*Ci + m] * P[kh*M + m, co]
+ *
+ * where m = kw*Ci + ci runs over the KW*Ci consecutive floats of an input row window and P is
+ * the filter packed in panels: for each column tile [co0, co0 + w), a [KH*M, w] row-major block
+ * stored at float offset co0 * KH * M (so panels need no table). Register tiles are `rows`
+ * consecutive output pixels of one output row times `vectors` f32x4 of output channels; the
+ * whole reduction stays in registers. Output pixel and row strides are parameters so a caller
+ * can write interleaved phases. Shapes are baked in as constants.
+ */
+import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
+import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, zeroTile } from './tile.js';
+
+export interface GatherGeometry {
+  /** Padded input height and width, channels. */
+  readonly Hp: number;
+  readonly Wp: number;
+  readonly ci: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly CO: number;
+  /** Output strides in floats: pixel, row, image (defaults: dense [N, OH, OW, CO]). */
+  readonly outPixel?: number;
+  readonly outRow?: number;
+  readonly outImage?: number;
+}
+
+export interface GatherPlan {
+  readonly rows: number;
+  readonly vectors: number;
+  /** Images per cache chunk. */
+  readonly chunk: number;
+}
+
+export function defaultGatherPlan(g: GatherGeometry): GatherPlan {
+  const inBytesPerImage = g.Hp * g.Wp * g.ci * 4;
+  const chunk = Math.max(1, Math.floor((256 * 1024) / inBytesPerImage));
+  return { rows: 4, vectors: 2, chunk };
+}
+
+/** Float offset of the packed panel holding output channel tile starting at `co0`. */
+export const panelOffset = (g: GatherGeometry, co0: number): number => co0 * g.KH * g.KW * g.ci;
+
+/** Column tiles of the packed filter (start, width), in storage order. */
+export function panelColumns(g: GatherGeometry, plan: GatherPlan): { start: number; width: number }[] {
+  const out: { start: number; width: number }[] = [];
+  let start = 0;
+  for (const cp of columnPlan(g.CO, plan.vectors)) {
+    const width = colWidth(cp.cols);
+    for (let k = 0; k < cp.count; k++) {
+      out.push({ start, width });
+      start += width;
+    }
+  }
+  return out;
+}
+
+/**
+ * Packs a filter into panels. `src(r, co)` gives the value for reduction row r = kh*M + kw*Ci + ci
+ * and output channel co; `dst` receives KH*KW*Ci*CO floats.
+ */
+export function packPanels(
+  g: GatherGeometry,
+  plan: GatherPlan,
+  dst: Float32Array,
+  dstOffset: number,
+  src: (r: number, co: number) => number,
+): void {
+  const K = g.KH * g.KW * g.ci;
+  for (const { start, width } of panelColumns(g, plan)) {
+    let o = dstOffset + start * K;
+    for (let r = 0; r < K; r++) {
+      for (let c = 0; c < width; c++) dst[o++] = src(r, start + c);
+    }
+  }
+}
+
+/** Adds `conv(xp, packedFilter, out, n)` (byte offsets) to the module. */
+export function addGatherConv(
+  mod: ModuleBuilder,
+  exportName: string,
+  g: GatherGeometry,
+  plan: GatherPlan = defaultGatherPlan(g),
+): void {
+  const M = g.KW * g.ci;
+  const K = g.KH * M;
+  const XPIX = g.sw * g.ci * 4;
+  const XROW = g.Wp * g.ci * 4;
+  const XROWSTEP = g.sh * XROW;
+  const XIMG = g.Hp * XROW;
+  const OPIX = (g.outPixel ?? g.CO) * 4;
+  const OROW = (g.outRow ?? g.OW * g.CO) * 4;
+  const OIMG = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
+  const I = ValType.i32;
+
+  // tile(xptr, wptr, optr): `rows` pixels x one column tile, full reduction.
+  const tileFns = new Map<string, number>();
+  const tileFn = (rows: number, cols: Cols): number => {
+    const key = `${rows}x${cols}`;
+    const known = tileFns.get(key);
+    if (known !== undefined) return known;
+    const width = colWidth(cols);
+    const f = new FunctionBuilder(null, [I, I, I]);
+    const [xptr, wptr, optr] = [0, 1, 2];
+    const tile = declareTile(f, rows, cols);
+    const xq = f.local(I);
+    const wq = f.local(I);
+    const kh = f.local(I);
+    const m = f.local(I);
+    zeroTile(f, tile);
+    f.get(xptr).set(xq).get(wptr).set(wq);
+    f.i32(g.KH).set(kh);
+    f.loop(() => {
+      f.i32(M).set(m);
+      f.loop(() => {
+        rankOneUpdate(f, tile, xq, (i) => i * XPIX, wq, 0);
+        f.addTo(xq, 4).addTo(wq, width * 4);
+        f.get(m).i32(1).op(Op.i32Sub).tee(m).brIf(0);
+      });
+      f.addTo(xq, XROW - M * 4);
+      f.get(kh).i32(1).op(Op.i32Sub).tee(kh).brIf(0);
+    });
+    storeTile(f, tile, optr, (i) => i * OPIX, false);
+    const index = mod.add(f);
+    tileFns.set(key, index);
+    return index;
+  };
+
+  const fullPix = Math.floor(g.OW / plan.rows);
+  const remPix = g.OW - fullPix * plan.rows;
+  const colPlan = columnPlan(g.CO, plan.vectors);
+  for (const cp of colPlan) {
+    if (fullPix > 0) tileFn(plan.rows, cp.cols);
+    if (remPix > 0) tileFn(remPix, cp.cols);
+  }
+
+  const f = new FunctionBuilder(exportName, [I, I, I, I]);
+  const [xp, wp, out, nTotal] = [0, 1, 2, 3];
+  const n0 = f.local(I);
+  const nEnd = f.local(I);
+  const n = f.local(I);
+  const c = f.local(I);
+  const wc = f.local(I);
+  const oh = f.local(I);
+  const ow = f.local(I);
+  const xrow = f.local(I);
+  const orow = f.local(I);
+  f.forLt(n0, 0, { local: nTotal }, plan.chunk, () => {
+    // nEnd = min(n0 + chunk, nTotal)
+    f.get(n0).i32(plan.chunk).op(Op.i32Add).set(nEnd);
+    f.get(nTotal).get(nEnd).get(nEnd).get(nTotal).op(Op.i32GtS).op(Op.select).set(nEnd);
+    let col = 0;
+    for (const cp of colPlan) {
+      const width = colWidth(cp.cols);
+      f.forLt(c, col, col + cp.count * width, width, () => {
+        f.get(c).i32(K * 4).op(Op.i32Mul).get(wp).op(Op.i32Add).set(wc);
+        f.forLt(n, { local: n0 }, { local: nEnd }, 1, () => {
+          f.forLt(oh, 0, g.OH, 1, () => {
+            // xrow = xp + n*XIMG + oh*XROWSTEP; orow = out + n*OIMG + oh*OROW + c*4
+            f.get(n).i32(XIMG).op(Op.i32Mul).get(oh).i32(XROWSTEP).op(Op.i32Mul).op(Op.i32Add);
+            f.get(xp).op(Op.i32Add).set(xrow);
+            f.get(n).i32(OIMG).op(Op.i32Mul).get(oh).i32(OROW).op(Op.i32Mul).op(Op.i32Add);
+            f.get(c).i32(4).op(Op.i32Mul).op(Op.i32Add).get(out).op(Op.i32Add).set(orow);
+            if (fullPix > 0) {
+              const fn = tileFn(plan.rows, cp.cols);
+              f.forLt(ow, 0, fullPix, 1, () => {
+                f.get(xrow).get(wc).get(orow).call(fn);
+                f.addTo(xrow, plan.rows * XPIX).addTo(orow, plan.rows * OPIX);
+              });
+            }
+            if (remPix > 0) f.get(xrow).get(wc).get(orow).call(tileFn(remPix, cp.cols));
+          });
+        });
+      });
+      col += cp.count * width;
+    }
+  });
+  mod.add(f);
+}

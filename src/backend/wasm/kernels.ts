@@ -1,0 +1,306 @@
+/**
+ * Training kernels for the tfjs `wasm` backend, built on the generated modules of this folder:
+ * Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) and
+ * MaxPoolGrad. Each kernel falls back to the shipped one (where there is one) for cases it does
+ * not cover (dilation > 1, NCHW).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { addBackpropFilter, defaultBackpropFilterPlan, type BackpropFilterGeometry } from './gen_backprop_filter.js';
+import {
+  addScatterBackpropInput,
+  defaultScatterPlan,
+  packScatterFilter,
+  type ScatterGeometry,
+} from './gen_backprop_input_scatter.js';
+import { addGatherConv, defaultGatherPlan, packPanels, type GatherGeometry } from './gen_conv_gather.js';
+import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
+import { isZeroPad, type KernelRuntime, type Pad, runtimeFor } from './runtime.js';
+
+type Attrs = Record<string, unknown>;
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: object;
+  attrs: Attrs;
+}
+
+const originals = new Map<string, KernelConfig>();
+
+function fallback(kernelName: string, args: KernelArgs): TensorInfo {
+  const original = originals.get(kernelName);
+  if (!original) throw new Error(`awmtl wasm kernels: ${kernelName} case not supported and no shipped kernel to fall back to`);
+  return original.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+}
+
+type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** Padding that makes a stride-`s` window sweep of `out` positions stay inside the buffer. */
+function effectivePad(info: ConvInfo): Pad {
+  const p = info.padInfo;
+  const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
+  const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
+  return {
+    top: p.top,
+    left: p.left,
+    bottom: Math.max(p.bottom, needH - info.inHeight - p.top),
+    right: Math.max(p.right, needW - info.inWidth - p.left),
+  };
+}
+
+const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
+
+/** Zero-filled output of `shape`. */
+function zeros(rt: KernelRuntime, shape: number[]): TensorInfo {
+  const out = rt.output(shape);
+  const o = rt.offset(out) >>> 2;
+  rt.f32.fill(0, o, o + shape.reduce((a, b) => a * b, 1));
+  return out;
+}
+
+/** Pads `x` (NHWC at byte offset) into scratch if needed; returns [offset, scratch or 0]. */
+function padded(rt: KernelRuntime, x: TensorInfo, pad: Pad): [number, number] {
+  if (isZeroPad(pad)) return [rt.offset(x), 0];
+  const [n, h, w, c] = x.shape;
+  const scratch = rt.malloc(n * (h + pad.top + pad.bottom) * (w + pad.left + pad.right) * c);
+  rt.padInto(rt.offset(x), scratch, n, h, w, c, pad);
+  return [scratch, scratch];
+}
+
+function convInfoOf(xShape: number[], filterShape: number[], attrs: Attrs, dilations: unknown): ConvInfo {
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC' | 'NCHW');
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    dilations as [number, number],
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'round' | undefined,
+    false,
+    dataFormat,
+  );
+}
+
+/** Forward convolution of padded `xp` with the filter given by `src(r, co)`. */
+function runGather(
+  rt: KernelRuntime,
+  g: GatherGeometry,
+  n: number,
+  xp: number,
+  out: TensorInfo,
+  src: (heap: Float32Array) => (r: number, co: number) => number,
+): void {
+  const plan = defaultGatherPlan(g);
+  const key = `gather:${JSON.stringify(g)}:${JSON.stringify(plan)}`;
+  const run = rt.module(key, (mod) => addGatherConv(mod, 'run', g, plan)).run;
+  const packed = rt.malloc(g.KH * g.KW * g.ci * g.CO);
+  const heap = rt.f32;
+  packPanels(g, plan, heap, packed >>> 2, src(heap));
+  run(xp, packed, rt.offset(out), n);
+  rt.free(packed);
+}
+
+function conv2D(args: KernelArgs): TensorInfo {
+  const { x, filter } = args.inputs;
+  const info = convInfoOf(x.shape, filter.shape, args.attrs, args.attrs.dilations);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') {
+    return fallback(tf.Conv2D, args);
+  }
+  const rt = runtimeFor(args.backend);
+  if (isEmpty(x.shape) || isEmpty(info.outShape)) return zeros(rt, info.outShape);
+  const pad = effectivePad(info);
+  const g: GatherGeometry = {
+    Hp: info.inHeight + pad.top + pad.bottom,
+    Wp: info.inWidth + pad.left + pad.right,
+    ci: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    CO: info.outChannels,
+  };
+  const out = rt.output(info.outShape);
+  const [xp, scratch] = padded(rt, x, pad);
+  const w = rt.offset(filter) >>> 2;
+  runGather(rt, g, info.batchSize, xp, out, (heap) => (r, co) => heap[w + r * g.CO + co]);
+  if (scratch) rt.free(scratch);
+  return out;
+}
+
+function conv2DBackpropInput(args: KernelArgs): TensorInfo {
+  const { dy, filter } = args.inputs;
+  const inputShape = args.attrs.inputShape as number[];
+  const info = convInfoOf(inputShape, filter.shape, args.attrs, 1);
+  if (info.dataFormat !== 'channelsLast') return fallback(tf.Conv2DBackpropInput, args);
+  const rt = runtimeFor(args.backend);
+  if (isEmpty(inputShape) || isEmpty(dy.shape)) return zeros(rt, info.inShape);
+  const { filterHeight: KH, filterWidth: KW, inChannels: ci, outChannels: CO } = info;
+  const p = info.padInfo;
+  const w = rt.offset(filter) >>> 2;
+  const n = info.batchSize;
+  if (
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    Math.max(p.top, p.bottom) <= KH - 1 &&
+    Math.max(p.left, p.right) <= KW - 1
+  ) {
+    // Stride 1: a forward convolution of the padded dy with the rotated, transposed filter.
+    const dyPad: Pad = { top: KH - 1 - p.top, bottom: KH - 1 - p.bottom, left: KW - 1 - p.left, right: KW - 1 - p.right };
+    const g: GatherGeometry = {
+      Hp: info.outHeight + dyPad.top + dyPad.bottom,
+      Wp: info.outWidth + dyPad.left + dyPad.right,
+      ci: CO,
+      OH: info.inHeight,
+      OW: info.inWidth,
+      KH,
+      KW,
+      sh: 1,
+      sw: 1,
+      CO: ci,
+    };
+    const out = rt.output(info.inShape);
+    const [dyp, scratch] = padded(rt, dy, dyPad);
+    runGather(rt, g, n, dyp, out, (heap) => (r, c) => {
+      // r = (kh'*KW + kw')*CO + co  ->  W[KH-1-kh', KW-1-kw', c, co]
+      const co = r % CO;
+      const k = (r - co) / CO;
+      const kw = KW - 1 - (k % KW);
+      const kh = KH - 1 - Math.floor(k / KW);
+      return heap[w + ((kh * KW + kw) * ci + c) * CO + co];
+    });
+    if (scratch) rt.free(scratch);
+    return out;
+  }
+  // Any stride: scatter into a zero-filled padded gradient, then crop.
+  const pad = effectivePad(info);
+  const g: ScatterGeometry = {
+    Hp: info.inHeight + pad.top + pad.bottom,
+    Wp: info.inWidth + pad.left + pad.right,
+    ci,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    KH,
+    KW,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    CO,
+  };
+  const plan = defaultScatterPlan();
+  const run = rt.module(`scatter:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
+    addScatterBackpropInput(mod, 'run', g, plan),
+  ).run;
+  const out = rt.output(info.inShape);
+  const size = n * g.Hp * g.Wp * ci;
+  const dxp = isZeroPad(pad) ? rt.offset(out) : rt.malloc(size);
+  const packed = rt.malloc(KH * KW * ci * CO);
+  const heap = rt.f32;
+  heap.fill(0, dxp >>> 2, (dxp >>> 2) + size);
+  packScatterFilter(g, plan, heap, w, packed >>> 2);
+  run(rt.offset(dy), packed, dxp, n);
+  rt.free(packed);
+  if (!isZeroPad(pad)) {
+    rt.cropFrom(dxp, rt.offset(out), n, info.inHeight, info.inWidth, ci, pad);
+    rt.free(dxp);
+  }
+  return out;
+}
+
+function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
+  const { x, dy } = args.inputs;
+  const filterShape = args.attrs.filterShape as number[];
+  const info = convInfoOf(x.shape, filterShape, args.attrs, 1);
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error('awmtl wasm Conv2DBackpropFilter: only NHWC (channelsLast) is supported');
+  }
+  const rt = runtimeFor(args.backend);
+  if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
+  const pad = effectivePad(info);
+  const g: BackpropFilterGeometry = {
+    Hp: info.inHeight + pad.top + pad.bottom,
+    Wp: info.inWidth + pad.left + pad.right,
+    ci: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    CO: info.outChannels,
+  };
+  const plan = defaultBackpropFilterPlan(g);
+  const run = rt.module(`bpf:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
+    addBackpropFilter(mod, 'run', g, plan),
+  ).run;
+  const out = zeros(rt, filterShape);
+  const [xp, scratch] = padded(rt, x, pad);
+  run(xp, rt.offset(dy), rt.offset(out), info.batchSize);
+  if (scratch) rt.free(scratch);
+  return out;
+}
+
+function maxPoolGrad(args: KernelArgs): TensorInfo {
+  const { dy, input } = args.inputs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    args.attrs.filterSize as [number, number],
+    args.attrs.strides as [number, number],
+    1,
+    args.attrs.pad as 'same',
+    args.attrs.dimRoundingMode as 'round' | undefined,
+  );
+  const rt = runtimeFor(args.backend);
+  const out = zeros(rt, input.shape);
+  if (isEmpty(input.shape) || isEmpty(dy.shape)) return out;
+  const g: PoolGeometry = {
+    H: info.inHeight,
+    W: info.inWidth,
+    C: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    FH: info.filterHeight,
+    FW: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+  const run = rt.module(`maxPoolGrad:${JSON.stringify(g)}`, (mod) => addMaxPoolGrad(mod, 'run', g)).run;
+  run(rt.offset(input), rt.offset(dy), rt.offset(out), info.batchSize);
+  return out;
+}
+
+const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
+  { kernelName: tf.Conv2D, kernelFunc: conv2D },
+  { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
+  { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter },
+  { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
+];
+
+/** Names of the kernels `registerWasmTrainingKernels` installs on the `wasm` backend. */
+export const WASM_TRAINING_KERNELS: readonly string[] = ours.map((k) => k.kernelName);
+
+const ourFuncs = new WeakSet<object>(ours.map((k) => k.kernelFunc));
+
+/**
+ * Installs the project's training kernels on the tfjs `wasm` backend, replacing shipped ones of
+ * the same name (kept as fallbacks). Idempotent; may be called before or after the backend is
+ * initialised.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const k of ours) {
+    const existing = tf.getKernel(k.kernelName, 'wasm');
+    if (existing && ourFuncs.has(existing.kernelFunc)) continue;
+    if (existing) {
+      originals.set(k.kernelName, existing);
+      tf.unregisterKernel(k.kernelName, 'wasm');
+    }
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName: 'wasm',
+      kernelFunc: k.kernelFunc as unknown as KernelFunc,
+      // Keep the shipped kernel's set-up so the fallback works if the backend starts later.
+      setupFunc: existing?.setupFunc,
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Glue between the tfjs `wasm` backend and the kernel modules generated in this folder: the
+ * generated modules import the backend's own WebAssembly memory, so they read and write tensors
+ * in place (no copies), addressed by the byte offsets tfjs keeps for each tensor.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { ModuleBuilder } from './emitter.js';
+
+/** The parts of the Emscripten module and of BackendWasm the kernels use. */
+export interface WasmModuleLike {
+  HEAPF32: Float32Array;
+  HEAP32: Int32Array;
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+}
+
+export interface WasmBackendLike {
+  wasm: WasmModuleLike;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+export type Exports = Record<string, (...args: number[]) => number | void>;
+
+/** Per-backend state: the memory and a cache of compiled kernel modules by key. */
+export class KernelRuntime {
+  private readonly modules = new Map<string, Exports>();
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+
+  constructor(readonly backend: WasmBackendLike) {
+    const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new Error('awmtl wasm kernels: cannot find the WebAssembly.Memory of the tfjs wasm backend');
+    }
+    this.memory = memory;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  }
+
+  /** The compiled module for `key`, built by `build` on first use. */
+  module(key: string, build: (mod: ModuleBuilder) => void): Exports {
+    let exports = this.modules.get(key);
+    if (!exports) {
+      const mod = new ModuleBuilder(this.shared);
+      build(mod);
+      exports = mod.instantiate(this.memory);
+      this.modules.set(key, exports);
+    }
+    return exports;
+  }
+
+  /** Byte offset of a tensor's data in the heap. */
+  offset(t: TensorInfo): number {
+    const data = this.backend.dataIdMap.get(t.dataId);
+    if (!data) throw new Error('awmtl wasm kernels: tensor is not on the wasm backend');
+    return data.memoryOffset;
+  }
+
+  /** The current f32 view of the heap (re-read after any allocation: the heap may grow). */
+  get f32(): Float32Array {
+    return this.backend.wasm.HEAPF32;
+  }
+
+  /** Allocates `floats` scratch floats (16-byte aligned); free with `free`. */
+  malloc(floats: number): number {
+    const ptr = this.backend.wasm._malloc(Math.max(16, floats * 4 + 16)) >>> 0;
+    if (ptr === 0) throw new Error(`awmtl wasm kernels: out of memory allocating ${floats * 4} bytes`);
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    this.backend.wasm._free(ptr);
+  }
+
+  /** A new float32 output tensor on the backend. */
+  output(shape: number[]): TensorInfo {
+    return this.backend.makeOutput(shape, 'float32');
+  }
+
+  /**
+   * Copies an NHWC tensor at byte offset `src` into a zero-filled [N, H+top+bottom, W+left+right, C]
+   * buffer at `dst` (byte offsets).
+   */
+  padInto(src: number, dst: number, n: number, h: number, w: number, c: number, pad: Pad): void {
+    const heap = this.f32;
+    const hp = h + pad.top + pad.bottom;
+    const wp = w + pad.left + pad.right;
+    const s = src >>> 2;
+    const d = dst >>> 2;
+    heap.fill(0, d, d + n * hp * wp * c);
+    const row = w * c;
+    for (let i = 0; i < n; i++) {
+      for (let y = 0; y < h; y++) {
+        const from = s + (i * h + y) * row;
+        const to = d + ((i * hp + y + pad.top) * wp + pad.left) * c;
+        heap.copyWithin(to, from, from + row);
+      }
+    }
+  }
+
+  /** Inverse of `padInto`: copies the interior of a padded buffer out to a dense tensor. */
+  cropFrom(src: number, dst: number, n: number, h: number, w: number, c: number, pad: Pad): void {
+    const heap = this.f32;
+    const hp = h + pad.top + pad.bottom;
+    const wp = w + pad.left + pad.right;
+    const s = src >>> 2;
+    const d = dst >>> 2;
+    const row = w * c;
+    for (let i = 0; i < n; i++) {
+      for (let y = 0; y < h; y++) {
+        const from = s + ((i * hp + y + pad.top) * wp + pad.left) * c;
+        const to = d + (i * h + y) * row;
+        heap.copyWithin(to, from, from + row);
+      }
+    }
+  }
+}
+
+export interface Pad {
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+}
+
+export const isZeroPad = (p: Pad): boolean => p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0;
+
+const runtimes = new WeakMap<object, KernelRuntime>();
+
+/** The runtime for a backend instance (created on first use). */
+export function runtimeFor(backend: object): KernelRuntime {
+  let rt = runtimes.get(backend);
+  if (!rt) {
+    rt = new KernelRuntime(backend as WasmBackendLike);
+    runtimes.set(backend, rt);
+  }
+  return rt;
+}

@@ -1,0 +1,173 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm/kernels.js';
+import { Rng } from '../../src/random.js';
+
+type Pad = 'same' | 'valid';
+
+const rng = Rng.fromSeed(20240611);
+const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** ||a - b|| / ||b|| */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+/** Runs `f` on a backend and returns the values of the tensor it makes (then disposes it). */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const values = tf.tidy(() => f().dataSync() as Float32Array).slice();
+  return values;
+}
+
+test.before(async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  await tf.setBackend('cpu');
+});
+
+test.serial('the training kernels are registered on wasm, idempotently', (t) => {
+  registerWasmTrainingKernels();
+  const names = tf.getKernelsForBackend('wasm').map((k) => k.kernelName);
+  for (const k of WASM_TRAINING_KERNELS) t.is(names.filter((n) => n === k).length, 1, k);
+  t.true(names.includes('Conv2DBackpropFilter'));
+});
+
+// [batch, height, width, inChannels, outChannels, kernel, stride, pad]
+type Case = [number, number, number, number, number, number, number, Pad];
+const cases: Case[] = [];
+for (const k of [1, 3, 5, 7]) {
+  for (const s of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) cases.push([k % 2 === 1 && s === 1 ? 1 : 3, 9, 11, 3, 5, k, s, pad]);
+  }
+}
+cases.push(
+  [2, 7, 7, 16, 12, 3, 1, 'same'], // full register tiles plus a vector remainder
+  [3, 8, 8, 8, 16, 3, 2, 'same'], // even size, stride 2
+  [2, 6, 5, 5, 4, 2, 1, 'same'], // even kernel: asymmetric 'same' padding
+  [1, 13, 13, 8, 3, 3, 2, 'valid'], // scalar output-channel tail only
+  [2, 10, 10, 6, 6, 4, 2, 'same'],
+);
+
+const label = ([n, h, w, ci, co, k, s, pad]: Case): string => `${n}x${h}x${w}x${ci}->${co} k${k} s${s} ${pad}`;
+
+test.serial('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {
+  for (const c of cases) {
+    const [n, h, w, ci, co, k, s, pad] = c;
+    const xShape: [number, number, number, number] = [n, h, w, ci];
+    const fShape: [number, number, number, number] = [k, k, ci, co];
+    const xv = randomArray(size(xShape));
+    const fv = randomArray(size(fShape));
+    const conv = (): tf.Tensor => tf.conv2d(tf.tensor4d(xv, xShape), tf.tensor4d(fv, fShape), s, pad);
+    const yCpu = await on('cpu', conv);
+    const yWasm = await on('wasm', conv);
+    t.true(relativeError(yWasm, yCpu) <= 1e-4, `Conv2D ${label(c)}: ${relativeError(yWasm, yCpu)}`);
+
+    const outShape = tf.tidy(() => conv().shape);
+    const dyv = randomArray(size(outShape));
+    const attrs = { strides: [s, s], pad, dataFormat: 'NHWC' };
+    const bpi = (): tf.Tensor =>
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy: tf.tensor(dyv, outShape), filter: tf.tensor4d(fv, fShape) },
+        { ...attrs, inputShape: xShape },
+      ) as tf.Tensor;
+    const bpf = (): tf.Tensor =>
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor4d(xv, xShape), dy: tf.tensor(dyv, outShape) },
+        { ...attrs, filterShape: fShape },
+      ) as tf.Tensor;
+    const eIn = relativeError(await on('wasm', bpi), await on('cpu', bpi));
+    const eFilter = relativeError(await on('wasm', bpf), await on('cpu', bpf));
+    t.true(eIn <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${eIn}`);
+    t.true(eFilter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${eFilter}`);
+  }
+});
+
+test.serial('tf.grads of a conv2d loss agree with the cpu backend (w.r.t. input and filter)', async (t) => {
+  for (const [n, s, pad] of [
+    [1, 1, 'same'],
+    [4, 2, 'same'],
+    [2, 2, 'valid'],
+  ] as [number, number, Pad][]) {
+    const xShape: [number, number, number, number] = [n, 11, 9, 4];
+    const fShape: [number, number, number, number] = [3, 3, 4, 8];
+    const xv = randomArray(size(xShape));
+    const fv = randomArray(size(fShape));
+    const grads = (which: 0 | 1) => (): tf.Tensor => {
+      const g = tf.grads((x: tf.Tensor, f: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad))),
+      )([tf.tensor4d(xv, xShape), tf.tensor4d(fv, fShape)]);
+      return g[which];
+    };
+    for (const which of [0, 1] as const) {
+      const e = relativeError(await on('wasm', grads(which)), await on('cpu', grads(which)));
+      t.true(e <= 1e-4, `grad ${which === 0 ? 'x' : 'filter'} n${n} s${s} ${pad}: ${e}`);
+    }
+  }
+});
+
+test.serial('MaxPoolGrad agrees with the cpu backend (overlapping windows, padding, odd channels)', async (t) => {
+  // [batch, height, width, channels, window, stride, pad]
+  const poolCases: [number, number, number, number, number, number, Pad][] = [
+    [2, 8, 8, 4, 2, 2, 'valid'],
+    [2, 9, 7, 5, 3, 2, 'same'],
+    [1, 6, 6, 3, 3, 1, 'same'],
+    [3, 7, 9, 8, 2, 2, 'same'],
+  ];
+  for (const [n, h, w, c, f, s, pad] of poolCases) {
+    const xShape: [number, number, number, number] = [n, h, w, c];
+    const xv = randomArray(size(xShape));
+    const grad = (): tf.Tensor =>
+      tf.grad((x: tf.Tensor) => {
+        const y = tf.maxPool(x as tf.Tensor4D, f, s, pad);
+        // A position-dependent upstream gradient, so misrouted values show.
+        return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
+      })(tf.tensor4d(xv, xShape));
+    const e = relativeError(await on('wasm', grad), await on('cpu', grad));
+    t.true(e <= 1e-6, `MaxPoolGrad ${xShape} f${f} s${s} ${pad}: ${e}`);
+  }
+});
+
+test.serial('MaxPoolGrad routes ties to the first maximum, like the cpu backend', async (t) => {
+  const xv = new Float32Array([0, 0, 0, 0, 1, 1, 0, 1]); // two 2x2 windows of one channel
+  const grad = (): tf.Tensor =>
+    tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(xv, [1, 2, 4, 1]));
+  const wasm = await on('wasm', grad);
+  t.deepEqual(Array.from(wasm), Array.from(await on('cpu', grad)));
+  t.is(wasm.reduce((a, b) => a + b, 0), 2);
+});
+
+test.serial('the kernels leak no tensors over repeated calls', async (t) => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor4d(randomArray(2 * 9 * 9 * 4), [2, 9, 9, 4]);
+  const f = tf.tensor4d(randomArray(3 * 3 * 4 * 6), [3, 3, 4, 6]);
+  const step = (): void => {
+    tf.tidy(() => {
+      const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), 2, 1, 'same')),
+      )([x, f]);
+      gx.dataSync();
+      gf.dataSync();
+    });
+  };
+  step();
+  const before = tf.memory().numTensors;
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const idsBefore = backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  t.is(tf.memory().numTensors, before);
+  t.is(backend.numDataIds(), idsBefore);
+  x.dispose();
+  f.dispose();
+});
