@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""PyTorch counterpart of bench/step.ts: the same reference net, batch, input, loss and optimiser.
+
+Net: four 3x3 'same' conv + ReLU (16, 32, 64, 128 filters), 2x2 max pooling after the first three,
+global average pooling, dense 40 logits; sigmoid cross-entropy with logits over 40 binary labels
+(mean); Adam lr 1e-3 (eps 1e-7 as in tfjs). Measurement only (Debian's python3-torch, run with
+/usr/bin/python3); prints one JSON object.
+
+  /usr/bin/python3 bench/torch_step.py [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1]
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+def reference_net(labels: int = 40) -> nn.Module:
+    def conv(cin: int, cout: int) -> list:
+        return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
+
+    return nn.Sequential(
+        *conv(3, 16), nn.MaxPool2d(2),
+        *conv(16, 32), nn.MaxPool2d(2),
+        *conv(32, 64), nn.MaxPool2d(2),
+        *conv(64, 128),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Linear(128, labels),
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--size', type=int, default=64)
+    p.add_argument('--steps', type=int, default=50)
+    p.add_argument('--warmup', type=int, default=5)
+    p.add_argument('--threads', type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(1)
+    model = reference_net()
+    model.train()
+    x = torch.randn(a.batch, 3, a.size, a.size)
+    y = (torch.rand(a.batch, 40) < 0.5).float()
+    loss_fn = nn.BCEWithLogitsLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+
+    def step() -> float:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(a.warmup):
+        step()
+    times = []
+    start = time.perf_counter()
+    loss = float('nan')
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        loss = step()
+        times.append((time.perf_counter() - t0) * 1000)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        'framework': 'pytorch',
+        'version': torch.__version__,
+        'threads': torch.get_num_threads(),
+        'batch': a.batch,
+        'size': a.size,
+        'steps': a.steps,
+        'warmup': a.warmup,
+        'stepsPerSecond': a.steps / seconds,
+        'imagesPerSecond': a.steps * a.batch / seconds,
+        'stepMs': {'mean': seconds * 1000 / a.steps, 'median': statistics.median(times),
+                   'min': min(times), 'max': max(times)},
+        'bestImagesPerSecond': a.batch * 1000 / min(times),
+        'finalLoss': loss,
+    }))
+
+
+if __name__ == '__main__':
+    main()

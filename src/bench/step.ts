@@ -1,0 +1,137 @@
+/**
+ * Training-step benchmark: images per second of one optimiser step on a fixed random batch.
+ *
+ * The reference net: four 3x3 'same' conv + ReLU layers (16, 32, 64, 128 filters), 2x2 max
+ * pooling after each of the first three, global average pooling, a dense layer of 40 logits;
+ * sigmoid cross-entropy with logits over 40 binary labels; Adam, learning rate 1e-3. The step
+ * is `optimizer.minimize` inside `tf.tidy`, reading the loss back each step as a training loop
+ * would. bench/torch_step.py runs the same net in PyTorch for comparison.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type BackendChoice, selectBackend } from '../backend/index.js';
+import { Rng } from '../random.js';
+
+export const REFERENCE_LABELS = 40;
+
+/** The reference net for `size` x `size` x 3 inputs. */
+export function referenceNet(size: number, labels = REFERENCE_LABELS): tf.LayersModel {
+  const conv = (filters: number, inputShape?: [number, number, number]) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...(inputShape ? { inputShape } : {}) });
+  return tf.sequential({
+    layers: [
+      conv(16, [size, size, 3]),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      conv(32),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      conv(64),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      conv(128),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: labels }),
+    ],
+  });
+}
+
+export interface StepBenchOptions {
+  readonly backend?: BackendChoice;
+  readonly threads?: number;
+  readonly batch?: number;
+  readonly size?: number;
+  readonly steps?: number;
+  readonly warmup?: number;
+  /** Builds another model to time instead of the reference net: input [size, size, 3], output [labels]. */
+  readonly model?: (size: number) => tf.LayersModel;
+  readonly seed?: number;
+  readonly log?: (msg: string) => void;
+}
+
+export interface StepBenchResult {
+  readonly backend: string;
+  readonly threads: number;
+  readonly simd: boolean;
+  readonly batch: number;
+  readonly size: number;
+  readonly steps: number;
+  readonly warmup: number;
+  readonly stepsPerSecond: number;
+  readonly imagesPerSecond: number;
+  /** Per-step wall times of the timed steps (ms). */
+  readonly stepMs: { readonly mean: number; readonly median: number; readonly min: number; readonly max: number };
+  /** Images per second of the fastest step (less sensitive to other load on the machine). */
+  readonly bestImagesPerSecond: number;
+  readonly finalLoss: number;
+  readonly numTensorsBefore: number;
+  readonly numTensorsAfter: number;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Times `steps` training steps after `warmup` steps (defaults: batch 32, 64 px, 50 steps, 5 warm-up). */
+export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBenchResult> {
+  const batch = positiveInt('batch', opts.batch ?? 32);
+  const size = positiveInt('size', opts.size ?? 64);
+  const steps = positiveInt('steps', opts.steps ?? 50);
+  const warmup = Math.max(0, Math.floor(opts.warmup ?? 5));
+  const info = await selectBackend({ backend: opts.backend, threads: opts.threads, log: opts.log });
+
+  const model = (opts.model ?? referenceNet)(size);
+  const outShape = model.outputs[0].shape;
+  const labels = outShape[outShape.length - 1];
+  if (typeof labels !== 'number') throw new Error('the model must have a fixed-size last output dimension');
+  const rng = Rng.fromSeed(opts.seed ?? 1);
+  const xs = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
+  const ys = tf.tensor2d(Float32Array.from({ length: batch * labels }, () => (rng.next() < 0.5 ? 1 : 0)), [batch, labels]);
+  const optimizer = tf.train.adam(1e-3);
+  const step = (): number => {
+    const cost = tf.tidy(
+      () =>
+        optimizer.minimize(
+          () => tf.losses.sigmoidCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar,
+          true,
+        ) ?? tf.scalar(NaN),
+    );
+    const loss = cost.dataSync()[0];
+    cost.dispose();
+    return loss;
+  };
+  try {
+    for (let i = 0; i < warmup; i++) step();
+    const numTensorsBefore = tf.memory().numTensors;
+    const times: number[] = [];
+    let finalLoss = NaN;
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      finalLoss = step();
+      times.push(performance.now() - t0);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const numTensorsAfter = tf.memory().numTensors;
+    const sorted = [...times].sort((a, b) => a - b);
+    const mean = (seconds * 1000) / steps;
+    return {
+      backend: info.name,
+      threads: info.threads,
+      simd: info.simd,
+      batch,
+      size,
+      steps,
+      warmup,
+      stepsPerSecond: steps / seconds,
+      imagesPerSecond: (steps * batch) / seconds,
+      stepMs: { mean, median: sorted[Math.floor(steps / 2)], min: sorted[0], max: sorted[steps - 1] },
+      bestImagesPerSecond: (batch * 1000) / sorted[0],
+      finalLoss,
+      numTensorsBefore,
+      numTensorsAfter,
+    };
+  } finally {
+    xs.dispose();
+    ys.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,47 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { referenceNet, runStepBench } from '../../src/bench/step.js';
+
+test.serial('runStepBench times training steps of the reference net without leaking tensors', async (t) => {
+  const r = await runStepBench({ batch: 2, size: 16, steps: 3, warmup: 1, log: () => {} });
+  t.is(r.batch, 2);
+  t.is(r.size, 16);
+  t.is(r.steps, 3);
+  t.true(['wasm', 'tensorflow', 'cpu'].includes(r.backend));
+  t.true(r.stepsPerSecond > 0 && Number.isFinite(r.stepsPerSecond));
+  t.true(Math.abs(r.imagesPerSecond - r.stepsPerSecond * r.batch) < 1e-6 * r.imagesPerSecond);
+  t.true(r.stepMs.min <= r.stepMs.median && r.stepMs.median <= r.stepMs.max);
+  t.true(Number.isFinite(r.finalLoss) && r.finalLoss > 0);
+  t.is(r.numTensorsAfter, r.numTensorsBefore);
+  // The model, optimiser and batch are disposed afterwards.
+  t.is(tf.memory().numTensors, 0);
+});
+
+test.serial('the reference net has the documented layers and 40 logits', (t) => {
+  const m = referenceNet(64);
+  t.deepEqual(m.outputs[0].shape, [null, 40]);
+  const convs = m.layers.filter((l) => l.getClassName() === 'Conv2D');
+  t.deepEqual(convs.map((l) => l.getConfig().filters), [16, 32, 64, 128]);
+  t.is(m.layers.filter((l) => l.getClassName() === 'MaxPooling2D').length, 3);
+  m.dispose();
+});
+
+test.serial('another model can be timed through the hook, and bad options are refused', async (t) => {
+  let built = 0;
+  const r = await runStepBench({
+    batch: 2,
+    size: 8,
+    steps: 2,
+    warmup: 1,
+    log: () => {},
+    model: (size) => {
+      built++;
+      return tf.sequential({
+        layers: [tf.layers.flatten({ inputShape: [size, size, 3] }), tf.layers.dense({ units: 5 })],
+      });
+    },
+  });
+  t.is(built, 1);
+  t.is(r.numTensorsAfter, r.numTensorsBefore);
+  await t.throwsAsync(runStepBench({ batch: 0, log: () => {} }), { message: /batch must be a positive integer/ });
+});
