@@ -2,10 +2,12 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { trainCommand } from './commands/train.js';
 
 type Command = { readonly summary: string; readonly run: (argv: readonly string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
+  train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', run: trainCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
 };
 

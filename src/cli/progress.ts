@@ -47,6 +47,7 @@ export class Progress {
   private lastPrint = -Infinity;
   private readonly started: number;
   private lastLine = '';
+  private lastDone = -1;
 
   constructor(
     private readonly label: string,
@@ -65,6 +66,7 @@ export class Progress {
     if (!force && !tty && t - this.lastPrint < this.intervalSeconds && done < this.total) return;
     if (!force && tty && t - this.lastPrint < 0.1 && done < this.total) return;
     this.lastPrint = t;
+    this.lastDone = done;
     const line = formatProgress({ label: this.label, done, total: this.total, elapsedSeconds: t - this.started, fields });
     if (tty) {
       const columns = this.stream.columns ?? 120;
@@ -78,7 +80,7 @@ export class Progress {
 
   /** Final line; on a TTY ends the redrawn line. */
   done(done: number, fields: readonly string[] = []): void {
-    this.update(done, fields, true);
+    if (this.lastDone !== done || this.stream.isTTY === true) this.update(done, fields, true);
     if (this.stream.isTTY === true) this.stream.write('\n');
   }
 

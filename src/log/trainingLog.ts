@@ -57,7 +57,7 @@ export class TrainingLogWriter {
   }
 
   sync(): void {
-    fsyncSync(this.fd);
+    if (this.fd >= 0) fsyncSync(this.fd);
   }
 
   close(): void {

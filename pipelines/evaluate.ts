@@ -1,0 +1,76 @@
+/**
+ * Evaluation of a model on a split: batches in a fixed order, logits and
+ * per-task losses from the trainer in inference mode, then the attribute
+ * metrics (src/metrics) over the whole split.
+ */
+import * as E from 'fp-ts/Either';
+import type { AttributeDataset, SplitName } from '../src/data/attributeDataset.js';
+import { loadBatch } from '../src/data/batchLoader.js';
+import type { ImageOptions } from '../src/data/images.js';
+import { type AttributeReport, attributeMetrics } from '../src/metrics/index.js';
+import { logitLayout } from '../src/tasks.js';
+import type { Trainer } from '../src/train/trainer.js';
+import type { RunUi } from './train.js';
+
+export interface SplitEvaluation {
+  readonly split: SplitName;
+  readonly images: number;
+  readonly skipped: number;
+  /** Mean per-task loss over the evaluated images. */
+  readonly loss: readonly number[];
+  readonly metrics: AttributeReport;
+  /** Pipeline-specific extra figures (e.g. Market's official 12-task accuracy). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface EvaluateSettings {
+  readonly image: ImageOptions;
+  readonly valBatchSize: number;
+  readonly skipBadImages: boolean;
+}
+
+/** Logits, labels and losses over (up to `limit` images of) a split, in split order. */
+export const evaluateSplit = async (
+  trainer: Trainer,
+  dataset: AttributeDataset,
+  split: SplitName,
+  settings: EvaluateSettings,
+  limit = Infinity,
+  ui?: RunUi,
+): Promise<E.Either<{ readonly message: string }, SplitEvaluation>> => {
+  const view = dataset.splits[split];
+  const tasks = dataset.tasks;
+  const m = tasks.length;
+  const width = logitLayout(tasks).width;
+  const total = Math.min(view.size, limit);
+  const batchSize = Math.max(1, settings.valBatchSize);
+  const logits = new Float32Array(total * width);
+  const labels = new Float32Array(total * m);
+  const lossSums = new Float64Array(m);
+  let filled = 0;
+  let skipped = 0;
+  const progress = ui?.progress(`eval ${split}`, total);
+  for (let start = 0; start < total; start += batchSize) {
+    const indices = Int32Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => start + i);
+    const loaded = await loadBatch(view, indices, m, { image: settings.image, skipBadImages: settings.skipBadImages });
+    if (E.isLeft(loaded)) return E.left({ message: loaded.left.message });
+    const { batch } = loaded.right;
+    skipped += loaded.right.skipped.length;
+    for (const s of loaded.right.skipped) progress?.log(`skipped image: ${s.message}`);
+    const result = await trainer.evaluate(batch);
+    logits.set(result.logits, filled * width);
+    labels.set(batch.labels, filled * m);
+    for (let j = 0; j < m; j++) lossSums[j] += result.loss[j] * batch.size;
+    filled += batch.size;
+    progress?.update(Math.min(start + batchSize, total));
+  }
+  progress?.done(total);
+  const metrics = attributeMetrics(logits.subarray(0, filled * width), labels.subarray(0, filled * m), tasks);
+  return E.right({
+    split,
+    images: filled,
+    skipped,
+    loss: Array.from(lossSums, (s) => s / Math.max(1, filled)),
+    metrics,
+  });
+};

@@ -1,0 +1,9 @@
+/** The prebuilt pipelines by name. */
+import { celeba } from './celeba.js';
+import type { PipelineDefinition } from './definition.js';
+
+const pipelines: readonly PipelineDefinition[] = [celeba];
+
+export const pipelineNames = (): string[] => pipelines.map((p) => p.name);
+export const findPipeline = (name: string): PipelineDefinition | undefined => pipelines.find((p) => p.name === name);
+export type { PipelineDefinition } from './definition.js';
