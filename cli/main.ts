@@ -2,12 +2,16 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { evalCommand } from './commands/eval.js';
+import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 
 type Command = { readonly summary: string; readonly run: (argv: readonly string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
   train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', run: trainCommand },
+  eval: { summary: "a trained model's metrics on a split of a dataset", run: evalCommand },
+  predict: { summary: "each image's attributes with their probabilities", run: predictCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
 };
 

@@ -20,16 +20,16 @@ import { pairBatches } from '../operators/pairBatches.js';
 import { pullBatches } from '../operators/pullBatches.js';
 import { type CheckpointState, formatCheckpointError, readCheckpoint, type WeightEvent, writeCheckpoint } from '../src/checkpoint/index.js';
 import type { Batch } from '../src/data/batch.js';
-import { type LoadBatchOptions, loadBatch } from '../src/data/batchLoader.js';
 import type { AttributeDataset, SplitView } from '../src/data/attributeDataset.js';
 import type { ImageOptions } from '../src/data/images.js';
-import { epochSampler, flipMask, type ValDraw, valSampler } from '../src/data/sampler.js';
+import type { ValDraw } from '../src/data/sampler.js';
 import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/trainingLog.js';
 import { buildModel, describeModelError, loadModel, type ModelMeta, saveModel } from '../src/model/index.js';
 import type { LossKind } from '../src/train/losses.js';
 import type { OptimizerConfig } from '../src/train/optimizers.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
+import { BatchFailure, createBatchSources } from './batches.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
 import { writeRunReport } from './report.js';
 
@@ -114,6 +114,7 @@ const modelMeta = (dataset: AttributeDataset, config: TrainConfig): ModelMeta =>
     crop: config.image.crop ?? 'none',
     data: config.data,
     dataOptions: config.dataOptions,
+    seed: config.seed,
     loss: config.loss,
   },
 });
@@ -235,33 +236,18 @@ export const runTraining = async (
   const evals = await readEvals(evalsPath, start);
   await writeFile(evalsPath, evals.map((e) => `${JSON.stringify(e)}\n`).join(''));
 
-  const trainSampler = epochSampler(dataset.splits.train.size, config.batchSize, config.seed);
-  const valSamp = valSampler(dataset.splits.val.size, config.valBatchSize, config.seed, config.valDraw);
+  const progress = ui.progress('train', config.iterations);
   let skippedImages = 0;
-  const batchOf = async (split: SplitView, indices: Int32Array, opts: LoadBatchOptions): Promise<Batch> => {
-    const loaded = await loadBatch(split, indices, m, opts);
-    if (E.isLeft(loaded)) throw new Stop(loaded.left.message);
-    for (const skip of loaded.right.skipped) {
-      skippedImages += 1;
-      progress.log(`skipped image: ${skip.message}`);
-    }
-    return loaded.right.batch;
-  };
+  const sources = createBatchSources(dataset, config, (skip) => {
+    skippedImages += 1;
+    progress.log(`skipped image: ${skip.message}`);
+  });
   const needed = config.iterations - start;
   let nextTrain = start + 1;
   let nextVal = start + 1;
-  const trainBatch = (): Promise<Batch> => {
-    const t = nextTrain++;
-    const indices = trainSampler.indices(t);
-    const flips = config.flip ? flipMask(config.seed, t, indices.length) : undefined;
-    return batchOf(dataset.splits.train, indices, { image: config.image, flips, skipBadImages: config.skipBadImages });
-  };
-  const valBatch = (): Promise<Batch> => {
-    const t = nextVal++;
-    return batchOf(dataset.splits.val, valSamp.indices(t), { image: config.image, skipBadImages: config.skipBadImages });
-  };
+  const trainBatch = (): Promise<Batch> => sources.train(nextTrain++);
+  const valBatch = (): Promise<Batch> => sources.val(nextVal++);
 
-  const progress = ui.progress('train', config.iterations);
   let current: Vector = checkpointWeights ?? new Array<number>(m).fill(1);
   let lastRecord: LogRecord | undefined = history[history.length - 1];
   let lastEval = evals[evals.length - 1];
@@ -352,7 +338,7 @@ export const runTraining = async (
       );
     } catch (error) {
       failure =
-        error instanceof Stop
+        error instanceof Stop || error instanceof BatchFailure
           ? error.message
           : error instanceof TrainerInputError
             ? describeTrainerError(error.error)
@@ -360,6 +346,7 @@ export const runTraining = async (
     }
   }
   demand.complete();
+  await sources.close();
   if (failure !== undefined) {
     log.close();
     trainer.dispose();

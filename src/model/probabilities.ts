@@ -1,0 +1,24 @@
+/**
+ * Logits to per-task probabilities: a sigmoid for a binary task, a softmax
+ * over its own slice for a multi-class task.
+ */
+import { logitLayout, type TaskSpec } from '../tasks.js';
+
+export type TaskProbability =
+  | { readonly task: string; readonly kind: 'binary'; readonly probability: number }
+  | { readonly task: string; readonly kind: 'multiclass'; readonly classes: readonly { readonly name: string; readonly probability: number }[] };
+
+/** Probabilities of one sample's logits row. */
+export const taskProbabilities = (logits: ArrayLike<number>, row: number, tasks: readonly TaskSpec[]): TaskProbability[] => {
+  const { offsets, width } = logitLayout(tasks);
+  const base = row * width;
+  return tasks.map((task, j) => {
+    const at = base + offsets[j];
+    if (task.kind === 'binary') return { task: task.name, kind: 'binary', probability: 1 / (1 + Math.exp(-logits[at])) };
+    let top = -Infinity;
+    for (let c = 0; c < task.classes.length; c++) top = Math.max(top, logits[at + c]);
+    const exps = task.classes.map((_, c) => Math.exp(logits[at + c] - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return { task: task.name, kind: 'multiclass', classes: task.classes.map((name, c) => ({ name, probability: exps[c] / total })) };
+  });
+};
