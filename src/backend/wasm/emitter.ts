@@ -42,6 +42,7 @@ export enum Op {
   i32DivS = 0x6d,
   i32DivU = 0x6e,
   i32RemS = 0x6f,
+  i32RemU = 0x70,
   i32And = 0x71,
   i32Or = 0x72,
   i32Xor = 0x73,

@@ -34,6 +34,8 @@ export interface GatherGeometry {
 export interface GatherPlan {
   readonly rows: number;
   readonly vectors: number;
+  /** Reduction steps per loop iteration (reduced to a divisor of KW*Ci). */
+  readonly unroll: number;
   /** Images per cache chunk. */
   readonly chunk: number;
 }
@@ -41,7 +43,13 @@ export interface GatherPlan {
 export function defaultGatherPlan(g: GatherGeometry): GatherPlan {
   const inBytesPerImage = g.Hp * g.Wp * g.ci * 4;
   const chunk = Math.max(1, Math.floor((256 * 1024) / inBytesPerImage));
-  return { rows: 4, vectors: 2, chunk };
+  return { rows: 4, vectors: 2, unroll: 1, chunk };
+}
+
+/** The largest divisor of `n` that is at most `max`. */
+export function largestDivisor(n: number, max: number): number {
+  for (let d = Math.max(1, Math.min(n, Math.floor(max))); d > 1; d--) if (n % d === 0) return d;
+  return 1;
 }
 
 /** Float offset of the packed panel holding output channel tile starting at `co0`. */
@@ -62,23 +70,32 @@ export function panelColumns(g: GatherGeometry, plan: GatherPlan): { start: numb
 }
 
 /**
- * Packs a filter into panels. `src(r, co)` gives the value for reduction row r = kh*M + kw*Ci + ci
- * and output channel co; `dst` receives KH*KW*Ci*CO floats.
+ * Packs a filter into panels: the value for reduction row r and output channel co is
+ * heap[rowOffsets[r] + co * colStride] (float indices); `dst` receives KH*KW*Ci*CO floats.
  */
 export function packPanels(
   g: GatherGeometry,
   plan: GatherPlan,
-  dst: Float32Array,
-  dstOffset: number,
-  src: (r: number, co: number) => number,
+  heap: Float32Array,
+  dst: number,
+  rowOffsets: Int32Array,
+  colStride: number,
 ): void {
   const K = g.KH * g.KW * g.ci;
   for (const { start, width } of panelColumns(g, plan)) {
-    let o = dstOffset + start * K;
+    let o = dst + start * K;
     for (let r = 0; r < K; r++) {
-      for (let c = 0; c < width; c++) dst[o++] = src(r, start + c);
+      const base = rowOffsets[r] + start * colStride;
+      for (let c = 0; c < width; c++) heap[o++] = heap[base + c * colStride];
     }
   }
+}
+
+/** Row offsets of a filter W[KH, KW, Ci, CO] at float index `w`, for a forward convolution. */
+export function forwardRows(g: GatherGeometry, w: number): Int32Array {
+  const rows = new Int32Array(g.KH * g.KW * g.ci);
+  for (let r = 0; r < rows.length; r++) rows[r] = w + r * g.CO;
+  return rows;
 }
 
 /** Adds `conv(xp, packedFilter, out, n)` (byte offsets) to the module. */
@@ -98,6 +115,7 @@ export function addGatherConv(
   const OROW = (g.outRow ?? g.OW * g.CO) * 4;
   const OIMG = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
   const I = ValType.i32;
+  const unroll = largestDivisor(M, plan.unroll);
 
   // tile(xptr, wptr, optr): `rows` pixels x one column tile, full reduction.
   const tileFns = new Map<string, number>();
@@ -117,10 +135,10 @@ export function addGatherConv(
     f.get(xptr).set(xq).get(wptr).set(wq);
     f.i32(g.KH).set(kh);
     f.loop(() => {
-      f.i32(M).set(m);
+      f.i32(M / unroll).set(m);
       f.loop(() => {
-        rankOneUpdate(f, tile, xq, (i) => i * XPIX, wq, 0);
-        f.addTo(xq, 4).addTo(wq, width * 4);
+        for (let u = 0; u < unroll; u++) rankOneUpdate(f, tile, xq, (i) => i * XPIX + u * 4, wq, u * width * 4);
+        f.addTo(xq, 4 * unroll).addTo(wq, width * 4 * unroll);
         f.get(m).i32(1).op(Op.i32Sub).tee(m).brIf(0);
       });
       f.addTo(xq, XROW - M * 4);

@@ -6,14 +6,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { addBackpropFilter, defaultBackpropFilterPlan, type BackpropFilterGeometry } from './gen_backprop_filter.js';
+import {
+  addBackpropFilter,
+  backpropFilterScratch,
+  defaultBackpropFilterPlan,
+  type BackpropFilterGeometry,
+} from './gen_backprop_filter.js';
 import {
   addScatterBackpropInput,
   defaultScatterPlan,
   packScatterFilter,
   type ScatterGeometry,
 } from './gen_backprop_input_scatter.js';
-import { addGatherConv, defaultGatherPlan, packPanels, type GatherGeometry } from './gen_conv_gather.js';
+import { addGatherConv, defaultGatherPlan, forwardRows, type GatherGeometry, packPanels } from './gen_conv_gather.js';
 import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
 import { isZeroPad, type KernelRuntime, type Pad, runtimeFor } from './runtime.js';
 
@@ -80,21 +85,25 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Attrs, dilat
   );
 }
 
-/** Forward convolution of padded `xp` with the filter given by `src(r, co)`. */
+/**
+ * Forward convolution of padded `xp` with a filter whose value for reduction row r and output
+ * channel co is heap[rows[r] + co * colStride].
+ */
 function runGather(
   rt: KernelRuntime,
   g: GatherGeometry,
   n: number,
   xp: number,
   out: TensorInfo,
-  src: (heap: Float32Array) => (r: number, co: number) => number,
+  rows: (heap: Float32Array) => Int32Array,
+  colStride: number,
 ): void {
   const plan = defaultGatherPlan(g);
   const key = `gather:${JSON.stringify(g)}:${JSON.stringify(plan)}`;
   const run = rt.module(key, (mod) => addGatherConv(mod, 'run', g, plan)).run;
   const packed = rt.malloc(g.KH * g.KW * g.ci * g.CO);
   const heap = rt.f32;
-  packPanels(g, plan, heap, packed >>> 2, src(heap));
+  packPanels(g, plan, heap, packed >>> 2, rows(heap), colStride);
   run(xp, packed, rt.offset(out), n);
   rt.free(packed);
 }
@@ -123,7 +132,7 @@ function conv2D(args: KernelArgs): TensorInfo {
   const out = rt.output(info.outShape);
   const [xp, scratch] = padded(rt, x, pad);
   const w = rt.offset(filter) >>> 2;
-  runGather(rt, g, info.batchSize, xp, out, (heap) => (r, co) => heap[w + r * g.CO + co]);
+  runGather(rt, g, info.batchSize, xp, out, () => forwardRows(g, w), 1);
   if (scratch) rt.free(scratch);
   return out;
 }
@@ -161,14 +170,16 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
     };
     const out = rt.output(info.inShape);
     const [dyp, scratch] = padded(rt, dy, dyPad);
-    runGather(rt, g, n, dyp, out, (heap) => (r, c) => {
-      // r = (kh'*KW + kw')*CO + co  ->  W[KH-1-kh', KW-1-kw', c, co]
-      const co = r % CO;
-      const k = (r - co) / CO;
-      const kw = KW - 1 - (k % KW);
-      const kh = KH - 1 - Math.floor(k / KW);
-      return heap[w + ((kh * KW + kw) * ci + c) * CO + co];
-    });
+    // Reduction row r = (kh'*KW + kw')*CO + co reads W[KH-1-kh', KW-1-kw', c, co] (column c).
+    const rows = (): Int32Array => {
+      const r = new Int32Array(KH * KW * CO);
+      for (let k = 0; k < KH * KW; k++) {
+        const flipped = KH * KW - 1 - k; // (KH-1-kh')*KW + (KW-1-kw')
+        for (let co = 0; co < CO; co++) r[k * CO + co] = w + flipped * ci * CO + co;
+      }
+      return r;
+    };
+    runGather(rt, g, n, dyp, out, rows, CO);
     if (scratch) rt.free(scratch);
     return out;
   }
@@ -234,7 +245,9 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   ).run;
   const out = zeros(rt, filterShape);
   const [xp, scratch] = padded(rt, x, pad);
-  run(xp, rt.offset(dy), rt.offset(out), info.batchSize);
+  const work = rt.malloc(backpropFilterScratch(g, plan));
+  run(xp, rt.offset(dy), rt.offset(out), info.batchSize * info.outHeight, work);
+  rt.free(work);
   if (scratch) rt.free(scratch);
   return out;
 }
