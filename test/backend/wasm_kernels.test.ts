@@ -171,3 +171,70 @@ test.serial('the kernels leak no tensors over repeated calls', async (t) => {
   x.dispose();
   f.dispose();
 });
+
+test.serial('Sum over leading axes (bias gradients) agrees with the cpu backend; other sums still work', async (t) => {
+  // [shape, axes, keepDims]: channel tails of 1-3 floats, two register tiles (C > 32), > 256 rows.
+  const sumCases: [number[], number | number[], boolean][] = [
+    [[3, 10, 10, 16], [0, 1, 2], false],
+    [[2, 11, 13, 5], [0, 1, 2], true],
+    [[300, 37], 0, false],
+    [[4, 70], [0], true],
+    [[2, 3, 1], [0, 1], false],
+    [[6, 7, 260], [0, 1], false],
+    [[3, 4, 5], [1, 2], false], // trailing axes: shipped kernel
+    [[3, 4, 5], [0, 2], true], // non-contiguous: shipped kernel
+    [[5, 6], [0, 1], false], // everything: shipped kernel
+  ];
+  for (const [shape, axis, keepDims] of sumCases) {
+    const xv = randomArray(size(shape));
+    const f = (): tf.Tensor => tf.sum(tf.tensor(xv, shape), axis, keepDims);
+    const shapes = await Promise.all(
+      (['cpu', 'wasm'] as const).map(async (b) => {
+        await tf.setBackend(b);
+        return tf.tidy(() => f().shape);
+      }),
+    );
+    t.deepEqual(shapes[1], shapes[0], `Sum shape ${shape} ${axis}`);
+    const e = relativeError(await on('wasm', f), await on('cpu', f));
+    t.true(e <= 1e-5, `Sum ${shape} axes ${axis} keepDims ${keepDims}: ${e}`);
+  }
+});
+
+test.serial('Add of a per-channel bias agrees with the cpu backend, either operand order', async (t) => {
+  const addCases: [number[], number[]][] = [
+    [[2, 5, 7, 16], [16]],
+    [[16], [2, 5, 7, 16]],
+    [[3, 4, 5], [1, 1, 5]],
+    [[9, 130], [130]],
+    [[3, 260], [260]], // looped (not unrolled) channels
+    [[4, 6], [4, 6]], // same shape: shipped kernel
+    [[4, 6], [4, 1]], // other broadcast: shipped kernel
+  ];
+  for (const [sa, sb] of addCases) {
+    const av = randomArray(size(sa));
+    const bv = randomArray(size(sb));
+    const f = (): tf.Tensor => tf.add(tf.tensor(av, sa), tf.tensor(bv, sb));
+    const e = relativeError(await on('wasm', f), await on('cpu', f));
+    t.true(e <= 1e-7, `Add ${sa} + ${sb}: ${e}`);
+  }
+});
+
+test.serial('Identity and same-dtype Cast share data without copying, and stay valid', async (t) => {
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const y = tf.clone(x);
+  const z = tf.cast(x, 'float32');
+  const i = tf.cast(x, 'int32');
+  x.dispose();
+  t.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+  t.deepEqual(Array.from(z.dataSync()), [1, 2, 3, 4]);
+  t.is(i.dtype, 'int32');
+  t.deepEqual(Array.from(i.dataSync()), [1, 2, 3, 4]);
+  const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+  t.is(backend.dataIdMap.get(y.dataId).memoryOffset, backend.dataIdMap.get(z.dataId).memoryOffset);
+  y.dispose();
+  z.dispose();
+  i.dispose();
+  t.is(tf.memory().numTensors, before);
+});

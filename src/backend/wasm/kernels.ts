@@ -1,8 +1,10 @@
 /**
  * Training kernels for the tfjs `wasm` backend, built on the generated modules of this folder:
- * Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) and
- * MaxPoolGrad. Each kernel falls back to the shipped one (where there is one) for cases it does
- * not cover (dilation > 1, NCHW).
+ * Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22),
+ * MaxPoolGrad, and the per-channel Sum (bias gradient) and Add (bias add) that dominate a step
+ * once the convolutions are fast; Identity and same-dtype Cast become copy-free. Each kernel
+ * falls back to the shipped one (where there is one) for cases it does not cover (dilation > 1,
+ * NCHW, other reductions and broadcasts, other dtypes).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -19,6 +21,7 @@ import {
   type ScatterGeometry,
 } from './gen_backprop_input_scatter.js';
 import { addGatherConv, defaultGatherPlan, forwardRows, type GatherGeometry, packPanels } from './gen_conv_gather.js';
+import { addAddChannels, addSumRows } from './gen_channels.js';
 import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
 import { isZeroPad, type KernelRuntime, type Pad, runtimeFor } from './runtime.js';
 
@@ -283,11 +286,82 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
   return out;
 }
 
+interface Aliasing {
+  incRef(dataId: object): void;
+}
+
+/** Identity without a copy (tensors are immutable), as the cpu backend and wasm Reshape do. */
+function identity(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  if (x.dtype === 'string') return fallback(tf.Identity, args);
+  (args.backend as Aliasing).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** Cast to the same dtype is an identity; other casts use the shipped kernel. */
+function cast(args: KernelArgs): TensorInfo {
+  if (args.inputs.x.dtype === args.attrs.dtype) return identity(args);
+  return fallback(tf.Cast, args);
+}
+
+/** Largest channel count the per-channel kernels are generated for. */
+const MAX_CHANNELS = 4096;
+
+/** Sum over leading axes of a float32 tensor (bias gradients); other sums use the shipped kernel. */
+function sum(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+  const C = x.shape.slice(axes.length).reduce((a, b) => a * b, 1);
+  if (x.dtype !== 'float32' || !leading || C > MAX_CHANNELS) return fallback(tf.Sum, args);
+  const rt = runtimeFor(args.backend);
+  const rest = x.shape.slice(axes.length);
+  const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  const R = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+  if (R === 0 || C === 0) return zeros(rt, outShape);
+  const run = rt.module(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C)).run;
+  const out = rt.output(outShape);
+  run(rt.offset(x), rt.offset(out), R);
+  return out;
+}
+
+/** x + bias broadcast over the last axis (a bias add); other adds use the shipped kernel. */
+function add(args: KernelArgs): TensorInfo {
+  const { a, b } = args.inputs;
+  const isBiasOf = (bias: TensorInfo, x: TensorInfo): boolean => {
+    const C = x.shape[x.shape.length - 1];
+    return (
+      x.shape.length >= 2 &&
+      bias.shape.length >= 1 &&
+      bias.shape.length <= x.shape.length &&
+      bias.shape[bias.shape.length - 1] === C &&
+      bias.shape.slice(0, -1).every((d) => d === 1) &&
+      C > 0 &&
+      C <= MAX_CHANNELS
+    );
+  };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(tf.Add, args);
+  const [x, bias] = isBiasOf(b, a) ? [a, b] : isBiasOf(a, b) ? [b, a] : [null, null];
+  if (!x || !bias) return fallback(tf.Add, args);
+  const rt = runtimeFor(args.backend);
+  const C = x.shape[x.shape.length - 1];
+  const R = x.shape.reduce((p, d) => p * d, 1) / C;
+  const out = rt.output(x.shape);
+  if (R === 0) return out;
+  const run = rt.module(`addChannels:${C}`, (mod) => addAddChannels(mod, 'run', C)).run;
+  run(rt.offset(x), rt.offset(bias), rt.offset(out), R);
+  return out;
+}
+
 const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
   { kernelName: tf.Conv2D, kernelFunc: conv2D },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter },
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
+  { kernelName: tf.Identity, kernelFunc: identity },
+  { kernelName: tf.Cast, kernelFunc: cast },
+  { kernelName: tf.Sum, kernelFunc: sum },
+  { kernelName: tf.Add, kernelFunc: add },
 ];
 
 /** Names of the kernels `registerWasmTrainingKernels` installs on the `wasm` backend. */
