@@ -2,6 +2,7 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -9,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 type Command = { readonly summary: string; readonly run: (argv: readonly string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
+  demo: { summary: 'train the CelebA pipeline on the bundled synthetic fixture (what npm start runs)', run: demoCommand },
   train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', run: trainCommand },
   eval: { summary: "a trained model's metrics on a split of a dataset", run: evalCommand },
   predict: { summary: "each image's attributes with their probabilities", run: predictCommand },

@@ -16,19 +16,20 @@ export const formatSummary = (summary: RunSummary, tasks: readonly TaskSpec[]): 
   const val = summary.evaluations.val;
   const shown = test ?? val;
   const which = test !== undefined ? 'test' : 'val';
+  const baseline = summary.baselines[which];
   const width = Math.max(10, ...tasks.map((t) => t.name.length));
   const lines: string[] = [];
   lines.push(`${'task'.padEnd(width)}  ${which} acc  baseline   delta  weight`);
   tasks.forEach((task, j) => {
     const acc = shown?.metrics.perTask[j]?.accuracy;
-    const base = summary.baseline?.perTask[j];
+    const base = baseline?.perTask[j];
     const delta = acc !== undefined && base !== undefined ? acc - base : undefined;
     const d = delta === undefined || Number.isNaN(delta) ? '    – ' : `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(2)}`.padStart(6);
     lines.push(`${task.name.padEnd(width)}  ${pct(acc)}    ${pct(base)}  ${d}  ${summary.finalWeights[j]?.toFixed(3).padStart(6) ?? ''}`);
   });
   lines.push('');
   if (shown !== undefined) {
-    const base = summary.baseline?.meanAccuracy;
+    const base = baseline?.meanAccuracy;
     lines.push(
       `mean ${which} accuracy ${pct(shown.metrics.meanAccuracy).trim()}% vs majority-class baseline ${pct(base).trim()}% ` +
         `(balanced ${pct(shown.metrics.meanBalancedAccuracy).trim()}%, mA ${pct(shown.metrics.labelBased.mA).trim()}%) on ${shown.images} images`,
@@ -48,7 +49,7 @@ export const printSummary = (summary: RunSummary, tasks: readonly TaskSpec[], js
       iterations: summary.iterations,
       seconds: summary.seconds,
       finalWeights: summary.finalWeights,
-      baseline: summary.baseline,
+      baselines: summary.baselines,
       meanAccuracy: Object.fromEntries(Object.entries(summary.evaluations).map(([k, v]) => [k, v.metrics.meanAccuracy])),
       skippedImages: summary.skippedImages,
     };

@@ -24,7 +24,9 @@ export interface TrainStepOptions {
  *
  * Iterations run one at a time (`concatMap`): iteration t+1 starts only after
  * iteration t has emitted, so weights pushed by downstream operators in
- * reaction to r_t are the ones iteration t+1 uses. Only plain numbers leave
+ * reaction to r_t are the ones iteration t+1 uses. A step that decides its
+ * weights itself (an in-graph strategy) reports them in its result, and the
+ * record carries those. Only plain numbers leave
  * the step: tensors stay inside the implementation, which frees them.
  *
  * @example
@@ -61,7 +63,7 @@ export const trainStep =
                   iteration: current,
                   trainLoss: r.trainLoss,
                   valLoss: r.valLoss,
-                  weights: used,
+                  weights: r.weights ?? used,
                   seconds: (now() - started) / 1000,
                 }),
               ),

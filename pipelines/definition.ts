@@ -2,6 +2,7 @@
 import type * as E from 'fp-ts/Either';
 import type { AttributeDataset } from '../src/data/attributeDataset.js';
 import type { ImageOptions } from '../src/data/images.js';
+import type { ExtraMetrics } from './evaluate.js';
 
 export type DataOptionValue = string | number | boolean;
 
@@ -26,6 +27,8 @@ export interface PipelineDefinition {
   readonly defaults: PipelineDefaults;
   /** Image preprocessing by default: size, crop, normalisation (--size and --crop override). */
   readonly imageDefaults: ImageOptions;
+  /** Figures added to the standard metrics at evaluation (e.g. Market's official protocol). */
+  readonly extraMetrics?: (dataset: AttributeDataset) => ExtraMetrics | undefined;
   /** Load the dataset from a folder (the layout of the real dataset). */
   load(
     data: string,

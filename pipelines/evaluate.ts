@@ -29,6 +29,18 @@ export interface EvaluateSettings {
   readonly skipBadImages: boolean;
 }
 
+/**
+ * Figures a pipeline adds to the standard metrics (e.g. Market-1501's official
+ * 12-task accuracy): given the logits [rows, logit width] and labels [rows,
+ * tasks] of the evaluated samples, and which split samples they are.
+ */
+export type ExtraMetrics = (input: {
+  readonly split: SplitName;
+  readonly logits: Float32Array;
+  readonly labels: Float32Array;
+  readonly samples: Int32Array;
+}) => Readonly<Record<string, unknown>>;
+
 /** Logits, labels and losses over (up to `limit` images of) a split, in split order. */
 export const evaluateSplit = async (
   trainer: Trainer,
@@ -37,6 +49,7 @@ export const evaluateSplit = async (
   settings: EvaluateSettings,
   limit = Infinity,
   ui?: RunUi,
+  extraMetrics?: ExtraMetrics,
 ): Promise<E.Either<{ readonly message: string }, SplitEvaluation>> => {
   const view = dataset.splits[split];
   const tasks = dataset.tasks;
@@ -47,6 +60,7 @@ export const evaluateSplit = async (
   const logits = new Float32Array(total * width);
   const labels = new Float32Array(total * m);
   const lossSums = new Float64Array(m);
+  const samples = new Int32Array(total);
   let filled = 0;
   let skipped = 0;
   const progress = ui?.progress(`eval ${split}`, total);
@@ -54,7 +68,8 @@ export const evaluateSplit = async (
     const indices = Int32Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => start + i);
     const loaded = await loadBatch(view, indices, m, { image: settings.image, skipBadImages: settings.skipBadImages });
     if (E.isLeft(loaded)) return E.left({ message: loaded.left.message });
-    const { batch } = loaded.right;
+    const { batch, slots } = loaded.right;
+    for (let i = 0; i < batch.size; i++) samples[filled + i] = indices[slots[i]];
     skipped += loaded.right.skipped.length;
     for (const s of loaded.right.skipped) progress?.log(`skipped image: ${s.message}`);
     const result = await trainer.evaluate(batch);
@@ -65,12 +80,16 @@ export const evaluateSplit = async (
     progress?.update(Math.min(start + batchSize, total));
   }
   progress?.done(total);
-  const metrics = attributeMetrics(logits.subarray(0, filled * width), labels.subarray(0, filled * m), tasks);
+  const rowsLogits = logits.subarray(0, filled * width);
+  const rowsLabels = labels.subarray(0, filled * m);
+  const metrics = attributeMetrics(rowsLogits, rowsLabels, tasks);
+  const extra = extraMetrics?.({ split, logits: rowsLogits, labels: rowsLabels, samples: samples.subarray(0, filled) });
   return E.right({
     split,
     images: filled,
     skipped,
     loss: Array.from(lossSums, (s) => s / Math.max(1, filled)),
     metrics,
+    ...(extra === undefined ? {} : { extra }),
   });
 };

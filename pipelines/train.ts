@@ -30,7 +30,7 @@ import type { OptimizerConfig } from '../src/train/optimizers.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
 import { BatchFailure, createBatchSources } from './batches.js';
-import { evaluateSplit, type SplitEvaluation } from './evaluate.js';
+import { evaluateSplit, type ExtraMetrics, type SplitEvaluation } from './evaluate.js';
 import { writeRunReport } from './report.js';
 
 export const CONFIG_JSON = 'config.json';
@@ -96,7 +96,8 @@ export interface RunSummary {
   readonly iterations: number;
   readonly finalWeights: Vector;
   readonly evaluations: Readonly<Partial<Record<'val' | 'test', SplitEvaluation>>>;
-  readonly baseline: { readonly perTask: readonly number[]; readonly meanAccuracy: number } | undefined;
+  /** Majority-class baseline (the train split's most frequent label per task) on each evaluated split. */
+  readonly baselines: Readonly<Partial<Record<'val' | 'test', Baseline>>>;
   readonly skippedImages: number;
   readonly seconds: number;
 }
@@ -131,8 +132,13 @@ const weightEvent = (record: LogRecord): WeightEvent | undefined =>
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
+export interface Baseline {
+  readonly perTask: readonly number[];
+  readonly meanAccuracy: number;
+}
+
 /** Majority-class baseline: predict each task's most frequent train label; its accuracy on a split. */
-export const majorityBaseline = (dataset: AttributeDataset, split: SplitView): { perTask: number[]; meanAccuracy: number } => {
+export const majorityBaseline = (dataset: AttributeDataset, split: SplitView): Baseline => {
   const m = dataset.tasks.length;
   const train = dataset.splits.train;
   const row = new Float32Array(m);
@@ -171,7 +177,7 @@ const checkConfig = (dataset: AttributeDataset, config: TrainConfig): string | u
 export const runTraining = async (
   dataset: AttributeDataset,
   config: TrainConfig,
-  options: { readonly resume?: boolean; readonly ui?: RunUi } = {},
+  options: { readonly resume?: boolean; readonly ui?: RunUi; readonly extraMetrics?: ExtraMetrics } = {},
 ): Promise<E.Either<RunError, RunSummary>> => {
   const ui = options.ui ?? silentUi;
   const started = performance.now();
@@ -371,19 +377,21 @@ export const runTraining = async (
       ui.info(`final evaluation: the ${split} split is empty, skipped`);
       continue;
     }
-    const result = await evaluateSplit(trainer, dataset, split, config, Infinity, ui);
+    const result = await evaluateSplit(trainer, dataset, split, config, Infinity, ui, options.extraMetrics);
     if (E.isLeft(result)) return E.left(runError(result.left.message));
     evaluations[split] = result.right;
   }
-  const baselineSplit = config.finalSplits.find((s) => evaluations[s] !== undefined);
-  const baseline = baselineSplit === undefined ? undefined : majorityBaseline(dataset, dataset.splits[baselineSplit]);
+  const baselines: Partial<Record<'val' | 'test', Baseline>> = {};
+  for (const split of config.finalSplits) {
+    if (evaluations[split] !== undefined) baselines[split] = majorityBaseline(dataset, dataset.splits[split]);
+  }
   const metrics = {
     pipeline: config.pipeline,
     iterations: config.iterations,
     strategy: config.strategy,
     tasks: tasks.map((t) => t.name),
     finalWeights: current,
-    baseline: baseline === undefined ? undefined : { split: baselineSplit, ...baseline },
+    baselines,
     splits: Object.fromEntries(Object.entries(evaluations).map(([k, v]) => [k, metricsJson(v)])),
     data: { ...dataset.facts, skippedImages, warnings: dataset.warnings },
   };
@@ -399,7 +407,7 @@ export const runTraining = async (
     records: E.isRight(logRead) ? logRead.right.records : [],
     evals: allEvals,
     evaluations,
-    baseline,
+    baselines,
     weightHistory,
     facts: { ...dataset.facts, skippedImages },
     warnings: dataset.warnings,
@@ -409,7 +417,7 @@ export const runTraining = async (
     iterations: config.iterations,
     finalWeights: current,
     evaluations,
-    baseline,
+    baselines,
     skippedImages,
     seconds: (performance.now() - started) / 1000,
   });

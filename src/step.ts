@@ -21,6 +21,11 @@ export interface StepResult {
   readonly trainLoss: readonly number[];
   /** Per-task losses on the validation batch, in inference mode, no gradients. */
   readonly valLoss: readonly number[];
+  /**
+   * The weights the step actually applied, when it decides them itself (an
+   * in-graph strategy such as uncertainty weighting); absent otherwise.
+   */
+  readonly weights?: readonly number[];
 }
 
 /** One line of the training log: what the step operator emits per iteration. */

@@ -96,6 +96,7 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
       { image: opened.right.image, valBatchSize: batch, skipBadImages: flagOption(p, 'skip-bad-images') },
       limit,
       ui,
+      pipeline.extraMetrics?.(dataset.right),
     );
     if (E.isLeft(result)) return fail(result.left.message, 1);
     const r = result.right;
@@ -109,6 +110,7 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
           meanBalancedAccuracy: r.metrics.meanBalancedAccuracy,
           mA: r.metrics.labelBased.mA,
           instance: r.metrics.instanceBased,
+          ...(r.extra === undefined ? {} : r.extra),
           perTask: r.metrics.perTask.map((t) => ({ task: t.task, accuracy: t.accuracy, balancedAccuracy: t.balancedAccuracy })),
         })}\n`,
       );

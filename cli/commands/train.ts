@@ -307,7 +307,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
     ui.info(`${epochs} epochs = ${config.iterations} iterations of ${config.batchSize}`);
   }
   ui.info(`output: ${config.out}`);
-  const result = await runTraining(dataset.right, config, { resume, ui });
+  const extraMetrics = pipeline.extraMetrics?.(dataset.right);
+  const result = await runTraining(dataset.right, config, { resume, ui, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
   if (E.isLeft(result)) return fail(result.left.message, 1);
   printSummary(result.right, dataset.right.tasks, json);
   return 0;

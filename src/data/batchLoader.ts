@@ -19,6 +19,8 @@ export interface LoadBatchOptions {
 
 export interface LoadedBatch {
   readonly batch: Batch;
+  /** Position in `indices` of each batch row (identity unless images were skipped). */
+  readonly slots: Int32Array;
   /** Images skipped (only with skipBadImages). */
   readonly skipped: readonly ImageError[];
 }
@@ -66,5 +68,5 @@ export const loadBatch = async (
     tasks,
     ids,
   };
-  return E.right({ batch, skipped });
+  return E.right({ batch, slots, skipped });
 };

@@ -36,7 +36,8 @@ export interface RunReportData {
   readonly records: readonly ReportRecord[];
   readonly evals: readonly ReportEval[];
   readonly evaluations: Readonly<Partial<Record<'val' | 'test', ReportSplit>>>;
-  readonly baseline?: { readonly perTask: readonly number[]; readonly meanAccuracy: number };
+  /** Majority-class baseline per evaluated split. */
+  readonly baselines: Readonly<Partial<Record<'val' | 'test', { readonly perTask: readonly number[]; readonly meanAccuracy: number }>>>;
   readonly weightHistory: readonly ({ readonly iteration: number } & ({ readonly weights: readonly number[] } | { readonly skipped: string }))[];
   readonly config: unknown;
   readonly facts: Readonly<Record<string, unknown>>;
@@ -114,9 +115,10 @@ export const runCharts = (data: RunReportData): { weights: string; losses: strin
     { name: 'mean accuracy (val)', points: data.evals.map((e) => [e.iteration, e.meanAccuracy * 100] as const) },
     { name: 'mean balanced accuracy (val)', points: data.evals.map((e) => [e.iteration, e.meanBalancedAccuracy * 100] as const) },
   ];
-  if (data.baseline !== undefined && data.evals.length > 0) {
-    const b = data.baseline.meanAccuracy * 100;
-    accuracySeries.push({ name: 'majority baseline', points: [[data.evals[0].iteration, b], [data.evals[data.evals.length - 1].iteration, b]], dashed: true, color: '#7f7f7f' });
+  const valBaseline = data.baselines.val;
+  if (valBaseline !== undefined && data.evals.length > 0) {
+    const b = valBaseline.meanAccuracy * 100;
+    accuracySeries.push({ name: 'majority baseline (val)', points: [[data.evals[0].iteration, b], [data.evals[data.evals.length - 1].iteration, b]], dashed: true, color: '#7f7f7f' });
   }
   const accuracy =
     data.evals.length > 0
@@ -136,7 +138,7 @@ export const renderRunReport = (data: RunReportData): string => {
     .map((task, j) => {
       const t = test?.metrics.perTask[j];
       const v = val?.metrics.perTask[j];
-      const base = data.baseline?.perTask[j];
+      const base = data.baselines.test?.perTask[j];
       const delta = t !== undefined && base !== undefined ? t.accuracy - base : undefined;
       const cls = delta === undefined ? '' : delta > 0.005 ? 'up' : delta < -0.005 ? 'down' : '';
       return `<tr><td>${escapeXml(task.name)}</td><td>${pct(v?.accuracy)}</td><td>${pct(t?.accuracy)}</td><td>${pct(t?.balancedAccuracy)}</td><td>${pct(base)}</td><td class="${cls}">${delta === undefined ? '–' : (delta * 100).toFixed(2)}</td><td>${finalInForce[j]?.toFixed(3) ?? '–'}</td></tr>`;
@@ -146,7 +148,9 @@ export const renderRunReport = (data: RunReportData): string => {
   const summary = [
     val ? `validation: mean accuracy <b>${pct(val.metrics.meanAccuracy)}%</b>, balanced ${pct(val.metrics.meanBalancedAccuracy)}%, mA ${pct(val.metrics.labelBased.mA)}% (${val.images} images)` : '',
     test ? `test: mean accuracy <b>${pct(test.metrics.meanAccuracy)}%</b>, balanced ${pct(test.metrics.meanBalancedAccuracy)}%, mA ${pct(test.metrics.labelBased.mA)}% (${test.images} images)` : '',
-    data.baseline ? `majority-class baseline: ${pct(data.baseline.meanAccuracy)}%` : '',
+    ...(['val', 'test'] as const)
+      .filter((s) => data.baselines[s] !== undefined)
+      .map((s) => `majority-class baseline on ${s}: ${pct(data.baselines[s]?.meanAccuracy)}%`),
     `weight updates: ${data.weightHistory.length - skips.length}, skipped: ${skips.length}`,
   ].filter((s) => s !== '');
   return `<!doctype html>
@@ -170,7 +174,7 @@ ${charts.accuracy ?? ''}
 <h2>Per-task loss</h2>
 ${charts.taskLosses}
 <h2>Per-task accuracy (%)</h2>
-<table><tr><th>task</th><th>val acc</th><th>test acc</th><th>test balanced</th><th>majority baseline</th><th>test − baseline</th><th>final weight</th></tr>
+<table><tr><th>task</th><th>val acc</th><th>test acc</th><th>test balanced</th><th>test majority baseline</th><th>test − baseline</th><th>final weight</th></tr>
 ${rows}
 </table>
 ${skips.length > 0 ? `<h2>Skipped weight updates</h2><ul>${skips.slice(0, 50).map((s) => `<li>iteration ${s.iteration}: ${escapeXml(s.skipped)}</li>`).join('')}</ul>` : ''}

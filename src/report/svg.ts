@@ -144,7 +144,8 @@ export const lineChart = (series: readonly Series[], options: ChartOptions = {})
   const width = options.width ?? 720;
   const height = options.height ?? 360;
   const legend = options.legend ?? series.length > 1;
-  const legendWidth = legend ? 170 : 0;
+  const longest = Math.max(0, ...series.map((s) => s.name.length));
+  const legendWidth = legend ? Math.min(width / 2, 44 + longest * 6.3) : 0;
   const body = plot(series, options, 0, 0, width - legendWidth, height, false);
   const items = legend
     ? series

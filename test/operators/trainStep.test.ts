@@ -88,3 +88,13 @@ test('a step returning a promise is awaited', async (t) => {
   t.deepEqual(record.valLoss, [4]);
   t.true(record.seconds >= 0);
 });
+
+test('a step that applies its own weights reports them in the record', (t) => {
+  marbles(t).run(({ cold, expectObservable }) => {
+    const pairs = cold('a|', { a: [1, 1] as const });
+    const own = (req: StepRequest<number, number>) => ({ ...fakeStep(req), weights: [0.25, 1.75] });
+    expectObservable(pairs.pipe(trainStep(own, weightSubject(2), { now: () => 0 }))).toBe('a|', {
+      a: { iteration: 1, trainLoss: [1, 2], valLoss: [1, 0.5], weights: [0.25, 1.75], seconds: 0 },
+    });
+  });
+});
