@@ -2,6 +2,7 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
@@ -14,6 +15,7 @@ const commands: Record<string, Command> = {
   train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', run: trainCommand },
   eval: { summary: "a trained model's metrics on a split of a dataset", run: evalCommand },
   predict: { summary: "each image's attributes with their probabilities", run: predictCommand },
+  dataset: { summary: 'what a dataset holds (info) or one identity\'s attributes (show), without training', run: datasetCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
 };
 

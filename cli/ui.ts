@@ -10,6 +10,13 @@ export const cliUi = (): RunUi => ({
 
 const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '   –  ' : (x * 100).toFixed(2).padStart(6));
 
+/** A pipeline's extra figures that carry a `label` and a `mean` (e.g. Market's official 12-task accuracy). */
+const headlineFigures = (extra: Readonly<Record<string, unknown>> | undefined): { label: string; mean: number }[] =>
+  Object.values(extra ?? {}).flatMap((v) => {
+    const f = v as { label?: unknown; mean?: unknown } | null;
+    return typeof f === 'object' && f !== null && typeof f.label === 'string' && typeof f.mean === 'number' ? [{ label: f.label, mean: f.mean }] : [];
+  });
+
 /** The end-of-run table: per-task accuracy next to the majority-class baseline, and the final weights. */
 export const formatSummary = (summary: RunSummary, tasks: readonly TaskSpec[]): string => {
   const test = summary.evaluations.test;
@@ -35,6 +42,7 @@ export const formatSummary = (summary: RunSummary, tasks: readonly TaskSpec[]): 
         `(balanced ${pct(shown.metrics.meanBalancedAccuracy).trim()}%, mA ${pct(shown.metrics.labelBased.mA).trim()}%) on ${shown.images} images`,
     );
   }
+  for (const figure of headlineFigures(shown?.extra)) lines.push(`${figure.label} ${pct(figure.mean).trim()}% (${which})`);
   if (val !== undefined && test !== undefined) lines.push(`mean val accuracy ${pct(val.metrics.meanAccuracy).trim()}%`);
   lines.push(`final weights: min ${Math.min(...summary.finalWeights).toFixed(3)}, max ${Math.max(...summary.finalWeights).toFixed(3)}`);
   if (summary.skippedImages > 0) lines.push(`skipped images: ${summary.skippedImages}`);

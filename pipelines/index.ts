@@ -1,8 +1,10 @@
 /** The prebuilt pipelines by name. */
 import { celeba } from './celeba.js';
 import type { PipelineDefinition } from './definition.js';
+import { duke } from './duke.js';
+import { market1501 } from './market1501.js';
 
-const pipelines: readonly PipelineDefinition[] = [celeba];
+const pipelines: readonly PipelineDefinition[] = [celeba, market1501, duke];
 
 export const pipelineNames = (): string[] => pipelines.map((p) => p.name);
 export const findPipeline = (name: string): PipelineDefinition | undefined => pipelines.find((p) => p.name === name);
