@@ -301,7 +301,35 @@ export const runTraining = async (
   const demand$ = demand.pipe(startWith(...new Array<void>(prefetch).fill(undefined)));
   const train$ = demand$.pipe(pullBatches(trainBatch));
   const val$ = demand$.pipe(pullBatches(valBatch));
-  const step = (request: { train: Batch; val: Batch; weights: Vector }) => trainer.step(request.train, request.val, request.weights);
+  // Evaluation and checkpoints run between two steps: the next step waits for
+  // them (they read the model), while batches keep being prepared meanwhile.
+  let between: Promise<unknown> = Promise.resolve();
+  const step = async (request: { train: Batch; val: Batch; weights: Vector }) => {
+    await between;
+    return trainer.step(request.train, request.val, request.weights);
+  };
+
+  const afterStep = async (record: LogRecord): Promise<LogRecord> => {
+    if (record.iteration === start + 1 && checkpointWeights !== undefined) {
+      const same = record.weights.length === checkpointWeights.length && record.weights.every((w, j) => w === checkpointWeights?.[j]);
+      if (!same) progress.log('warning: the weights replayed from the log differ from the checkpoint; using the replayed ones');
+    }
+    const finite = [...record.trainLoss, ...record.valLoss].every(Number.isFinite);
+    if (!finite) throw new Stop(`iteration ${record.iteration}: a loss is not finite (train ${record.trainLoss.join(', ')})`);
+    log.append(record);
+    lastRecord = record;
+    const event = weightEvent(record);
+    if (event !== undefined) weightHistory.push(event);
+    current = weightsAfter(record);
+    progress.update(record.iteration, progressFields(record, current, lastEval?.meanAccuracy));
+    if (config.evalEvery > 0 && record.iteration % config.evalEvery === 0 && record.iteration < config.iterations) {
+      await interimEval(record.iteration);
+    }
+    if (config.checkpointEvery > 0 && record.iteration % config.checkpointEvery === 0 && record.iteration < config.iterations) {
+      await checkpoint(record.iteration);
+    }
+    return record;
+  };
 
   let failure: string | undefined;
   if (needed > 0) {
@@ -318,26 +346,10 @@ export const runTraining = async (
                 demand.next();
               }
             }),
-            concatMap(async (record) => {
-              if (record.iteration === start + 1 && checkpointWeights !== undefined) {
-                const same = record.weights.length === checkpointWeights.length && record.weights.every((w, j) => w === checkpointWeights?.[j]);
-                if (!same) progress.log('warning: the weights replayed from the log differ from the checkpoint; using the replayed ones');
-              }
-              const finite = [...record.trainLoss, ...record.valLoss].every(Number.isFinite);
-              if (!finite) throw new Stop(`iteration ${record.iteration}: a loss is not finite (train ${record.trainLoss.join(', ')})`);
-              log.append(record);
-              lastRecord = record;
-              const event = weightEvent(record);
-              if (event !== undefined) weightHistory.push(event);
-              current = weightsAfter(record);
-              progress.update(record.iteration, progressFields(record, current, lastEval?.meanAccuracy));
-              if (config.evalEvery > 0 && record.iteration % config.evalEvery === 0 && record.iteration < config.iterations) {
-                await interimEval(record.iteration);
-              }
-              if (config.checkpointEvery > 0 && record.iteration % config.checkpointEvery === 0 && record.iteration < config.iterations) {
-                await checkpoint(record.iteration);
-              }
-              return record;
+            concatMap((record) => {
+              const work = afterStep(record);
+              between = work.catch(() => undefined);
+              return work;
             }),
           ),
         ),
