@@ -85,8 +85,15 @@ const data = (message: string): never => {
   throw new Failure(message, 1);
 };
 
-const print = (text: string): void => {
-  process.stdout.write(`${text}\n`);
+/** Where the command writes (the process's streams; tests collect). */
+export interface DatasetIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: DatasetIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
 };
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–');
@@ -144,7 +151,7 @@ const pedestrianSource = (p: Parsed, command: string): PedestrianSource => {
   const name = stringOption(p, 'pipeline');
   if (name === undefined) return usage(`--pipeline is required (${command === 'info' ? 'market1501, duke or celeba' : 'market1501 or duke'})`);
   const source = PEDESTRIAN[name];
-  if (source === undefined) return usage(`${command} does not know pipeline "${name}" (known: ${Object.keys(PEDESTRIAN).join(', ')}${command === 'info' ? ', celeba' : ''})`);
+  if (source === undefined) return usage(`unknown pipeline "${name}" for dataset ${command} (known: ${Object.keys(PEDESTRIAN).join(', ')}${command === 'info' ? ', celeba' : ''})`);
   return source;
 };
 
@@ -235,7 +242,7 @@ const rateText = (a: AttributeJson, split: string): string => {
 
 const attributeTable = (attributes: readonly AttributeJson[], splits: readonly string[]): string[] => {
   const width = Math.max(9, ...attributes.map((a) => a.name.length));
-  const kindOf = (a: AttributeJson): string => (a.kind === 'binary' ? (a.values ?? ['no', 'yes']).join('/') : `${a.classes?.length} classes`);
+  const kindOf = (a: AttributeJson): string => (a.kind === 'binary' ? a.values : a.classes)?.join('/') ?? '';
   const kindWidth = Math.max(4, ...attributes.map((a) => kindOf(a).length));
   const lines = [`${'attribute'.padEnd(width)}  ${'kind'.padEnd(kindWidth)}  ${splits.map((s) => s.padStart(7)).join('  ')}`];
   for (const a of attributes) {
@@ -416,14 +423,15 @@ const formatCelebaInfo = (info: CelebaInfoJson): string => {
 
 // ---------------------------------------------------------------------------
 
-export const datasetCommand = async (argv: readonly string[]): Promise<number> => {
+export const datasetCommand = async (argv: readonly string[], io: DatasetIo = processIo): Promise<number> => {
   const [sub, ...rest] = argv;
+  const print = (text: string): void => io.out(`${text}\n`);
   const fail = (message: string, code: 1 | 2): number => {
-    process.stderr.write(`awmtl dataset${sub === 'info' || sub === 'show' ? ` ${sub}` : ''}: ${message}\n${code === 2 ? "(see 'awmtl dataset --help')\n" : ''}`);
+    io.err(`awmtl dataset${sub === 'info' || sub === 'show' ? ` ${sub}` : ''}: ${message}\n${code === 2 ? "(see 'awmtl dataset --help')\n" : ''}`);
     return code;
   };
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    process.stdout.write(`${datasetUsage()}\n`);
+    print(datasetUsage());
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'info' && sub !== 'show') return fail(`unknown subcommand "${sub}" (info or show)`, 2);
@@ -431,7 +439,7 @@ export const datasetCommand = async (argv: readonly string[]): Promise<number> =
   if (E.isLeft(parsed)) return fail(parsed.left.message, 2);
   const p = parsed.right;
   if (flagOption(p, 'help')) {
-    process.stdout.write(`${datasetUsage()}\n`);
+    print(datasetUsage());
     return 0;
   }
   if (p.positionals.length > 0) return fail(`unexpected argument ${JSON.stringify(p.positionals[0])}`, 2);

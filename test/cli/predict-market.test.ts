@@ -1,0 +1,64 @@
+import test from 'ava';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateMarketFixture } from '../../fixtures/market/fixture.js';
+import { MARKET_SCHEMA } from '../../src/data/market1501.js';
+import { runCli } from './run.js';
+
+const IMAGES = '../shared/data/market1501-images';
+const root = mkdtempSync(join(tmpdir(), 'awmtl-predict-market-'));
+test.after.always(() => rmSync(root, { recursive: true, force: true }));
+
+test('awmtl predict with a Market-1501 model on the real crops: every task, multi-class tasks with their classes', async (t) => {
+  if (!existsSync(IMAGES)) {
+    t.log(`${IMAGES} absent, skipped`);
+    t.pass();
+    return;
+  }
+  const data = join(root, 'market');
+  const out = join(root, 'run');
+  await generateMarketFixture({ dir: data, seed: 21, trainIds: 8, testIds: 3, imagesPerId: 2, junkImages: 0 });
+  const trained = await runCli([
+    'train', '--pipeline', 'market1501', '--data', data, '--out', out, '--iterations', '4', '--size', '64x32', '--batch-size', '4',
+    '--val-fraction', '0.25', '--k', '2', '--eval-every', '0', '--checkpoint-every', '0',
+  ]);
+  t.is(trained.code, 0, trained.stderr);
+  const top = readdirSync(IMAGES).filter((n) => n.endsWith('.jpg')).map((n) => join(IMAGES, n));
+  const dgnet = readdirSync(join(IMAGES, 'dgnet')).filter((n) => n.endsWith('.jpg')).map((n) => join(IMAGES, 'dgnet', n));
+  t.is(top.length, 2);
+  const [text, json] = await Promise.all([
+    runCli(['predict', '--model', out, ...top]),
+    runCli(['predict', '--model', out, '--json', ...top, ...dgnet]),
+  ]);
+  t.is(text.code, 0, text.stderr);
+  const blocks = text.stdout.trim().split('\n\n');
+  t.is(blocks.length, 2);
+  const tasks = ['age', 'backpack', 'bag', 'handbag', 'clothes', 'down', 'up', 'hair', 'hat', 'gender', 'upcolor', 'downcolor'];
+  const [up, down] = MARKET_SCHEMA.colourGroups;
+  blocks.forEach((block, i) => {
+    const lines = block.split('\n');
+    t.is(lines[0], top[i]);
+    t.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s+/)[0]), tasks);
+    for (const line of lines.slice(1)) t.regex(line, /^\s+\w+\s+[01]\.\d{3}\s+\S/);
+    // Multi-class tasks list every class with its probability.
+    const classes = (task: string, names: readonly string[]) => {
+      const line = lines.find((l) => l.trim().startsWith(`${task} `)) ?? '';
+      t.regex(line, new RegExp(`\\(${names.map((c) => `${c} [01]\\.\\d{3}`).join(', ')}\\)$`), line);
+    };
+    classes('age', ['young', 'teenager', 'adult', 'old']);
+    classes('upcolor', up.colours);
+    classes('downcolor', down.colours);
+  });
+  t.is(json.code, 0, json.stderr);
+  const results = JSON.parse(json.stdout) as { image: string; attributes: Record<string, number | Record<string, number>> }[];
+  t.is(results.length, top.length + dgnet.length);
+  for (const r of results) {
+    t.deepEqual(Object.keys(r.attributes), tasks);
+    for (const task of ['age', 'upcolor', 'downcolor']) {
+      const probs = Object.values(r.attributes[task] as Record<string, number>);
+      t.true(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-4, `${r.image} ${task}`);
+    }
+    t.true(typeof r.attributes.gender === 'number' && r.attributes.gender > 0 && r.attributes.gender < 1);
+  }
+});
