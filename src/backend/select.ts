@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm/kernels.js';
+import { runtimeFor } from './wasm/runtime.js';
+import { startThreadedWasm } from './wasm/threaded_init.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -61,11 +63,18 @@ async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false
 
 async function loadWasm(threads: number): Promise<BackendInfo> {
   registerWasmTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
+  if (threads > 1) {
+    // The threaded build (shared heap) lets the kernels split work over a worker pool.
+    if (!(await startThreadedWasm(threads))) {
+      throw new Error(`the threaded tfjs wasm build failed to start (${threads} threads requested)`);
+    }
+    runtimeFor(tf.backend()).setThreads(threads);
+  } else if (!(await tf.setBackend('wasm'))) {
+    throw new Error('the tfjs wasm backend failed to initialise');
+  }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const used = 1;
-  const note = threads > used ? ` (${threads} threads requested; the wasm kernels run on ${used})` : '';
-  return { name: 'wasm', threads: used, simd, reason: `wasm with awmtl training kernels${note}` };
+  const build = threads > 1 ? 'threaded SIMD build, kernel worker pool' : 'SIMD build';
+  return { name: 'wasm', threads, simd, reason: `wasm (${build}) with awmtl training kernels` };
 }
 
 async function loadCpu(reason: string): Promise<BackendInfo> {

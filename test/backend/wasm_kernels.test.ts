@@ -2,32 +2,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm/kernels.js';
-import { Rng } from '../../src/random.js';
-
-type Pad = 'same' | 'valid';
-
-const rng = Rng.fromSeed(20240611);
-const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** ||a - b|| / ||b|| */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-
-/** Runs `f` on a backend and returns the values of the tensor it makes (then disposes it). */
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const values = tf.tidy(() => f().dataSync() as Float32Array).slice();
-  return values;
-}
+import { convErrors, on, type Pad, randomArray, relativeError, size } from './helpers.js';
 
 test.before(async () => {
   registerWasmTrainingKernels();
@@ -62,35 +37,10 @@ const label = ([n, h, w, ci, co, k, s, pad]: Case): string => `${n}x${h}x${w}x${
 
 test.serial('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {
   for (const c of cases) {
-    const [n, h, w, ci, co, k, s, pad] = c;
-    const xShape: [number, number, number, number] = [n, h, w, ci];
-    const fShape: [number, number, number, number] = [k, k, ci, co];
-    const xv = randomArray(size(xShape));
-    const fv = randomArray(size(fShape));
-    const conv = (): tf.Tensor => tf.conv2d(tf.tensor4d(xv, xShape), tf.tensor4d(fv, fShape), s, pad);
-    const yCpu = await on('cpu', conv);
-    const yWasm = await on('wasm', conv);
-    t.true(relativeError(yWasm, yCpu) <= 1e-4, `Conv2D ${label(c)}: ${relativeError(yWasm, yCpu)}`);
-
-    const outShape = tf.tidy(() => conv().shape);
-    const dyv = randomArray(size(outShape));
-    const attrs = { strides: [s, s], pad, dataFormat: 'NHWC' };
-    const bpi = (): tf.Tensor =>
-      tf.engine().runKernel(
-        'Conv2DBackpropInput',
-        { dy: tf.tensor(dyv, outShape), filter: tf.tensor4d(fv, fShape) },
-        { ...attrs, inputShape: xShape },
-      ) as tf.Tensor;
-    const bpf = (): tf.Tensor =>
-      tf.engine().runKernel(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(xv, xShape), dy: tf.tensor(dyv, outShape) },
-        { ...attrs, filterShape: fShape },
-      ) as tf.Tensor;
-    const eIn = relativeError(await on('wasm', bpi), await on('cpu', bpi));
-    const eFilter = relativeError(await on('wasm', bpf), await on('cpu', bpf));
-    t.true(eIn <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${eIn}`);
-    t.true(eFilter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${eFilter}`);
+    const e = await convErrors(c);
+    t.true(e.forward <= 1e-4, `Conv2D ${label(c)}: ${e.forward}`);
+    t.true(e.input <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${e.input}`);
+    t.true(e.filter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${e.filter}`);
   }
 });
 

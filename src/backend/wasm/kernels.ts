@@ -23,7 +23,7 @@ import {
 import { addGatherConv, defaultGatherPlan, forwardRows, type GatherGeometry, packPanels } from './gen_conv_gather.js';
 import { addAddChannels, addSumRows } from './gen_channels.js';
 import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
-import { isZeroPad, type KernelRuntime, type Pad, runtimeFor } from './runtime.js';
+import { isZeroPad, type KernelRuntime, type Pad, runtimeFor, splitRange } from './runtime.js';
 
 type Attrs = Record<string, unknown>;
 interface KernelArgs {
@@ -56,6 +56,24 @@ function effectivePad(info: ConvInfo): Pad {
 }
 
 const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
+
+/** Work (multiply-adds or elements) below which a call stays on one thread. */
+const PARALLEL_MIN_WORK = 1 << 17;
+
+/** Number of parts to split `items` into, for `work` total work. */
+const partsFor = (rt: KernelRuntime, items: number, work: number): number =>
+  work < PARALLEL_MIN_WORK ? 1 : Math.min(rt.threads, items);
+
+/** dst[i] += each of `partials`[i] for `count` floats (float indices), then frees the partials. */
+function addPartials(rt: KernelRuntime, dst: number, partials: number[], count: number): void {
+  const heap = rt.f32;
+  const d = dst >>> 2;
+  for (const p of partials) {
+    const q = p >>> 2;
+    for (let i = 0; i < count; i++) heap[d + i] += heap[q + i];
+    rt.free(p);
+  }
+}
 
 /** Zero-filled output of `shape`. */
 function zeros(rt: KernelRuntime, shape: number[]): TensorInfo {
@@ -103,11 +121,16 @@ function runGather(
 ): void {
   const plan = defaultGatherPlan(g);
   const key = `gather:${JSON.stringify(g)}:${JSON.stringify(plan)}`;
-  const run = rt.module(key, (mod) => addGatherConv(mod, 'run', g, plan)).run;
-  const packed = rt.malloc(g.KH * g.KW * g.ci * g.CO);
+  const kernel = rt.kernel(key, (mod) => addGatherConv(mod, 'run', g, plan));
+  const K = g.KH * g.KW * g.ci;
+  const packed = rt.malloc(K * g.CO);
   const heap = rt.f32;
   packPanels(g, plan, heap, packed >>> 2, rows(heap), colStride);
-  run(xp, packed, rt.offset(out), n);
+  const xImage = g.Hp * g.Wp * g.ci * 4;
+  const outImage = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
+  const o = rt.offset(out);
+  const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * g.CO * K));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xp + s * xImage, packed, o + s * outImage, c]));
   rt.free(packed);
 }
 
@@ -201,9 +224,9 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
     CO,
   };
   const plan = defaultScatterPlan();
-  const run = rt.module(`scatter:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
+  const kernel = rt.kernel(`scatter:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
     addScatterBackpropInput(mod, 'run', g, plan),
-  ).run;
+  );
   const out = rt.output(info.inShape);
   const size = n * g.Hp * g.Wp * ci;
   const dxp = isZeroPad(pad) ? rt.offset(out) : rt.malloc(size);
@@ -211,7 +234,11 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const heap = rt.f32;
   heap.fill(0, dxp >>> 2, (dxp >>> 2) + size);
   packScatterFilter(g, plan, heap, w, packed >>> 2);
-  run(rt.offset(dy), packed, dxp, n);
+  const dyImage = g.OH * g.OW * CO * 4;
+  const dxImage = g.Hp * g.Wp * ci * 4;
+  const dyo = rt.offset(dy);
+  const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * CO * KH * KW * ci));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [dyo + s * dyImage, packed, dxp + s * dxImage, c]));
   rt.free(packed);
   if (!isZeroPad(pad)) {
     rt.cropFrom(dxp, rt.offset(out), n, info.inHeight, info.inWidth, ci, pad);
@@ -243,14 +270,30 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
     CO: info.outChannels,
   };
   const plan = defaultBackpropFilterPlan(g);
-  const run = rt.module(`bpf:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
+  const kernel = rt.kernel(`bpf:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
     addBackpropFilter(mod, 'run', g, plan),
-  ).run;
+  );
+  const n = info.batchSize;
+  const filterSize = g.KH * g.KW * g.ci * g.CO;
+  const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * filterSize));
   const out = zeros(rt, filterShape);
   const [xp, scratch] = padded(rt, x, pad);
-  const work = rt.malloc(backpropFilterScratch(g, plan));
-  run(xp, rt.offset(dy), rt.offset(out), info.batchSize * info.outHeight, work);
-  rt.free(work);
+  // Each thread sums its images into its own zeroed partial; thread 0 into the output.
+  const partials = ranges.slice(1).map(() => rt.malloc(filterSize));
+  const work = ranges.map(() => rt.malloc(backpropFilterScratch(g, plan)));
+  const heap = rt.f32;
+  for (const p of partials) heap.fill(0, p >>> 2, (p >>> 2) + filterSize);
+  const o = rt.offset(out);
+  const dyo = rt.offset(dy);
+  const xImage = g.Hp * g.Wp * g.ci * 4;
+  const dyImage = g.OH * g.OW * g.CO * 4;
+  rt.parallel(
+    kernel,
+    'run',
+    ranges.map(([s, c], t) => [xp + s * xImage, dyo + s * dyImage, t === 0 ? o : partials[t - 1], c * g.OH, work[t]]),
+  );
+  addPartials(rt, o, partials, filterSize);
+  for (const w of work) rt.free(w);
   if (scratch) rt.free(scratch);
   return out;
 }
@@ -281,8 +324,13 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
-  const run = rt.module(`maxPoolGrad:${JSON.stringify(g)}`, (mod) => addMaxPoolGrad(mod, 'run', g)).run;
-  run(rt.offset(input), rt.offset(dy), rt.offset(out), info.batchSize);
+  const kernel = rt.kernel(`maxPoolGrad:${JSON.stringify(g)}`, (mod) => addMaxPoolGrad(mod, 'run', g));
+  const n = info.batchSize;
+  const inImage = g.H * g.W * g.C * 4;
+  const dyImage = g.OH * g.OW * g.C * 4;
+  const [xo, dyo, o] = [rt.offset(input), rt.offset(dy), rt.offset(out)];
+  const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * g.C * g.FH * g.FW));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * inImage, dyo + s * dyImage, o + s * inImage, c]));
   return out;
 }
 
@@ -319,9 +367,13 @@ function sum(args: KernelArgs): TensorInfo {
   const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
   const R = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
   if (R === 0 || C === 0) return zeros(rt, outShape);
-  const run = rt.module(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C)).run;
+  const kernel = rt.kernel(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C));
   const out = rt.output(outShape);
-  run(rt.offset(x), rt.offset(out), R);
+  const ranges = splitRange(R, partsFor(rt, R, R * C));
+  const partials = ranges.slice(1).map(() => rt.malloc(C));
+  const [xo, o] = [rt.offset(x), rt.offset(out)];
+  rt.parallel(kernel, 'run', ranges.map(([s, c], t) => [xo + s * C * 4, t === 0 ? o : partials[t - 1], c]));
+  addPartials(rt, o, partials, C);
   return out;
 }
 
@@ -348,8 +400,10 @@ function add(args: KernelArgs): TensorInfo {
   const R = x.shape.reduce((p, d) => p * d, 1) / C;
   const out = rt.output(x.shape);
   if (R === 0) return out;
-  const run = rt.module(`addChannels:${C}`, (mod) => addAddChannels(mod, 'run', C)).run;
-  run(rt.offset(x), rt.offset(bias), rt.offset(out), R);
+  const kernel = rt.kernel(`addChannels:${C}`, (mod) => addAddChannels(mod, 'run', C));
+  const [xo, bo, o] = [rt.offset(x), rt.offset(bias), rt.offset(out)];
+  const ranges = splitRange(R, partsFor(rt, R, R * C));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * C * 4, bo, o + s * C * 4, c]));
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { ModuleBuilder } from './emitter.js';
+import { type PoolCall, type PoolModule, WorkerPool } from './pool.js';
 
 /** The parts of the Emscripten module and of BackendWasm the kernels use. */
 export interface WasmModuleLike {
@@ -26,11 +27,32 @@ export interface WasmBackendLike {
 
 export type Exports = Record<string, (...args: number[]) => number | void>;
 
-/** Per-backend state: the memory and a cache of compiled kernel modules by key. */
+/** A compiled kernel module: its exports on this thread, and its handle for the worker pool. */
+export interface Kernel {
+  readonly exports: Exports;
+  readonly pooled: PoolModule;
+}
+
+/** Splits [0, n) into at most `parts` near-equal non-empty ranges [start, count]. */
+export function splitRange(n: number, parts: number): [number, number][] {
+  const k = Math.max(1, Math.min(parts, n));
+  const out: [number, number][] = [];
+  for (let i = 0, start = 0; i < k; i++) {
+    const count = Math.floor(n / k) + (i < n % k ? 1 : 0);
+    out.push([start, count]);
+    start += count;
+  }
+  return out;
+}
+
+let nextModuleId = 0;
+
+/** Per-backend state: the memory, a cache of compiled kernel modules by key, the worker pool. */
 export class KernelRuntime {
-  private readonly modules = new Map<string, Exports>();
+  private readonly modules = new Map<string, Kernel>();
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  private pool: WorkerPool | null = null;
 
   constructor(readonly backend: WasmBackendLike) {
     const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
@@ -42,15 +64,58 @@ export class KernelRuntime {
   }
 
   /** The compiled module for `key`, built by `build` on first use. */
-  module(key: string, build: (mod: ModuleBuilder) => void): Exports {
-    let exports = this.modules.get(key);
-    if (!exports) {
-      const mod = new ModuleBuilder(this.shared);
-      build(mod);
-      exports = mod.instantiate(this.memory);
-      this.modules.set(key, exports);
+  kernel(key: string, build: (mod: ModuleBuilder) => void): Kernel {
+    let kernel = this.modules.get(key);
+    if (!kernel) {
+      const builder = new ModuleBuilder(this.shared);
+      build(builder);
+      const module = new WebAssembly.Module(builder.encode());
+      const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+      const exports = instance.exports as Exports;
+      kernel = { exports, pooled: { id: nextModuleId++, module, names: Object.keys(exports) } };
+      this.modules.set(key, kernel);
     }
-    return exports;
+    return kernel;
+  }
+
+  /** The exports of the compiled module for `key` (see `kernel`). */
+  module(key: string, build: (mod: ModuleBuilder) => void): Exports {
+    return this.kernel(key, build).exports;
+  }
+
+  /** Threads kernels may use (1 + pool workers). */
+  get threads(): number {
+    return 1 + (this.pool?.size ?? 0);
+  }
+
+  /**
+   * Uses `threads` threads for the kernels from now on (starting or stopping pool workers).
+   * More than one needs the shared heap of the threaded wasm build.
+   */
+  setThreads(threads: number): void {
+    if (threads === this.threads) return;
+    this.pool?.close();
+    this.pool = null;
+    if (threads > 1) {
+      if (!this.shared) throw new Error('kernel threads need the threaded wasm build (a shared heap)');
+      this.pool = new WorkerPool(this.memory, threads - 1);
+    }
+  }
+
+  /** Kernel calls run on pool workers so far (a diagnostic). */
+  get remoteCalls(): number {
+    return this.pool?.remoteCalls ?? 0;
+  }
+
+  /** Calls `fn` of `kernel` once per argument list, in parallel when there is a pool. */
+  parallel(kernel: Kernel, fn: string, argLists: readonly (readonly number[])[]): void {
+    const f = kernel.exports[fn];
+    if (!this.pool || argLists.length < 2) {
+      for (const args of argLists) f(...args);
+      return;
+    }
+    const calls: PoolCall[] = argLists.map((args) => ({ module: kernel.pooled, fn, args }));
+    this.pool.run(calls, (call) => f(...call.args));
   }
 
   /** Byte offset of a tensor's data in the heap. */
