@@ -27,6 +27,7 @@ import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/t
 import { buildModel, describeModelError, loadModel, type ModelMeta, saveModel } from '../src/model/index.js';
 import type { LossKind } from '../src/train/losses.js';
 import type { OptimizerConfig } from '../src/train/optimizers.js';
+import { withInGraphWeighting } from '../src/train/inGraph.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
 import { BatchFailure, createBatchSources } from './batches.js';
@@ -228,12 +229,15 @@ export const runTraining = async (
     model = built.right;
   }
   const start = history.length;
-  const trainerE = createTrainer({ model, tasks, loss: config.loss, optimizer: config.optimizer });
+  // In-graph strategies (UW, GradNorm) train their weights with the network; the wrapper reports them and owns them.
+  const inGraph = strategy.right.inGraph?.(m);
+  const trainerE = createTrainer({ model, tasks, loss: config.loss, optimizer: config.optimizer, ...(inGraph === undefined ? {} : { weighting: inGraph }) });
   if (E.isLeft(trainerE)) {
+    inGraph?.dispose();
     model.dispose();
     return E.left(runError(describeTrainerError(trainerE.left)));
   }
-  const trainer: Trainer = trainerE.right;
+  const trainer: Trainer = inGraph === undefined ? trainerE.right : withInGraphWeighting(trainerE.right, inGraph);
   if (trainerState !== undefined) await trainer.setState(trainerState);
 
   const meta = modelMeta(dataset, config);

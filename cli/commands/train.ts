@@ -188,6 +188,7 @@ export const configFromArgs = (
     for (const p of strategyParamNames()) {
       const v = stringOption(parsed, p);
       if (v === undefined) continue;
+      if (p === 'seed' && !(p in definition.paramsHelp)) continue; // the run's --seed; a strategy with a seed (rlw) gets it too
       if (!(p in definition.paramsHelp)) return E.left(usageError(`--${p} does not apply to strategy ${strategyName}`));
       strategyParams[p] = v;
     }

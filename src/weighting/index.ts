@@ -4,3 +4,8 @@ export * from './strategy.js';
 export * from './registry.js';
 export { vlt, DEFAULT_K } from './vlt-strategy.js';
 export { ew } from './ew.js';
+export { dwa, dwaRatios, dwaWeights, DWA_TEMPERATURE } from './dwa.js';
+export { rlw, rlwDraws, rlwWeights } from './rlw.js';
+export { famo, famoLossWeights, famoStart, famoUpdate, softmaxVjp, type FamoState, FAMO_EPS, FAMO_GAMMA, FAMO_W_LR } from './famo.js';
+export { uw } from './uw.js';
+export { gradnorm } from './gradnorm.js';

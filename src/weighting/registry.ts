@@ -1,12 +1,17 @@
 /** Weighting strategies by name. A new strategy is one file plus one line here. */
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
+import { dwa } from './dwa.js';
 import { ew } from './ew.js';
+import { famo } from './famo.js';
+import { gradnorm } from './gradnorm.js';
 import { paramError } from './params.js';
 import type { StrategyDefinition, StrategyParamError, StrategyParams, WeightingStrategy } from './strategy.js';
+import { rlw } from './rlw.js';
+import { uw } from './uw.js';
 import { vlt } from './vlt-strategy.js';
 
-const definitions: readonly StrategyDefinition[] = [vlt, ew];
+const definitions: readonly StrategyDefinition[] = [vlt, ew, dwa, uw, rlw, gradnorm, famo];
 
 export const strategyNames = (): string[] => definitions.map((d) => d.name);
 
