@@ -188,3 +188,130 @@ test.serial('Identity and same-dtype Cast share data without copying, and stay v
   i.dispose();
   t.is(tf.memory().numTensors, before);
 });
+
+test.serial('FusedConv2D (bias, relu, relu6) agrees with the cpu backend; other activations fall back', async (t) => {
+  const cases: [number[], number, Pad, boolean, 'linear' | 'relu' | 'relu6' | 'elu'][] = [
+    [[2, 9, 11, 3], 1, 'same', true, 'relu'],
+    [[2, 9, 11, 6], 2, 'valid', false, 'linear'],
+    [[1, 7, 7, 5], 1, 'same', true, 'relu6'],
+    [[2, 8, 8, 4], 2, 'same', true, 'linear'],
+    [[1, 6, 6, 4], 1, 'same', true, 'elu'], // shipped kernel
+  ];
+  for (const [xShape, s, pad, withBias, activation] of cases) {
+    const co = 6;
+    const xv = randomArray(size(xShape));
+    const fv = randomArray(3 * 3 * xShape[3] * co).map((v) => v * 3); // some outputs above 6
+    const bv = randomArray(co);
+    const f = (): tf.Tensor =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(xv, xShape as [number, number, number, number]),
+        filter: tf.tensor4d(fv, [3, 3, xShape[3], co]),
+        strides: s,
+        pad,
+        bias: withBias ? tf.tensor1d(bv) : undefined,
+        activation,
+      });
+    const e = relativeError(await on('wasm', f), await on('cpu', f));
+    t.true(e <= 1e-4, `FusedConv2D ${xShape} s${s} ${pad} bias ${withBias} ${activation}: ${e}`);
+  }
+});
+
+test.serial('Tile agrees with the cpu backend (batch-norm broadcasts, inner repeats, int32 and bool)', async (t) => {
+  const cases: [number[], number[], 'float32' | 'int32' | 'bool'][] = [
+    [[1, 1, 1, 5], [2, 3, 4, 1], 'float32'],
+    [[2, 3], [3, 2], 'float32'],
+    [[2, 1, 3], [1, 4, 2], 'int32'],
+    [[3, 2], [2, 3], 'bool'],
+    [[4], [1], 'float32'],
+  ];
+  for (const [shape, reps, dtype] of cases) {
+    const v = randomArray(size(shape));
+    const f = (): tf.Tensor => {
+      const x = tf.tensor(v, shape);
+      return tf.tile(dtype === 'float32' ? x : dtype === 'int32' ? tf.cast(tf.mul(x, 10), 'int32') : tf.greater(x, 0), reps);
+    };
+    const w = await on('wasm', f);
+    const c = await on('cpu', f);
+    t.deepEqual(Array.from(w), Array.from(c), `Tile ${shape} x ${reps} ${dtype}`);
+  }
+});
+
+test.serial('Mean over leading axes agrees with the cpu backend; other means still work', async (t) => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[3, 10, 10, 16], [0, 1, 2], false],
+    [[2, 5, 7, 6], [0, 1, 2], true],
+    [[300, 5], 0, false],
+    [[3, 4, 5], [1, 2], false], // shipped kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const v = randomArray(size(shape));
+    const f = (): tf.Tensor => tf.mean(tf.tensor(v, shape), axis, keepDims);
+    const e = relativeError(await on('wasm', f), await on('cpu', f));
+    t.true(e <= 1e-5, `Mean ${shape} ${axis}: ${e}`);
+  }
+});
+
+test.serial('Sqrt agrees with the cpu backend (vector body, scalar tail, NaN for negatives)', async (t) => {
+  for (const n of [1, 7, 64, 1003]) {
+    const v = randomArray(n).map((x, i) => (i === 2 ? -1 : Math.abs(x) * 100));
+    const f = (): tf.Tensor => tf.sqrt(tf.tensor1d(v));
+    const w = await on('wasm', f);
+    const c = await on('cpu', f);
+    t.deepEqual(Array.from(w).map((x) => (Number.isNaN(x) ? 'NaN' : x)), Array.from(c).map((x) => (Number.isNaN(x) ? 'NaN' : x)));
+  }
+});
+
+test.serial('FusedBatchNorm agrees with the cpu backend (with and without scale and offset)', async (t) => {
+  const shape = [2, 5, 6, 7];
+  const xv = randomArray(size(shape)).map((x) => x * 3 + 10);
+  const [m, v, o, s] = [randomArray(7).map((x) => x + 10), randomArray(7).map((x) => Math.abs(x) + 0.1), randomArray(7), randomArray(7)];
+  for (const [withOffset, withScale] of [
+    [true, true],
+    [false, true],
+    [true, false],
+    [false, false],
+  ]) {
+    const f = (): tf.Tensor =>
+      tf.batchNorm(
+        tf.tensor4d(xv, shape as [number, number, number, number]),
+        tf.tensor1d(m),
+        tf.tensor1d(v),
+        withOffset ? tf.tensor1d(o) : undefined,
+        withScale ? tf.tensor1d(s) : undefined,
+        1e-3,
+      );
+    const e = relativeError(await on('wasm', f), await on('cpu', f));
+    t.true(e <= 1e-5, `batchNorm offset ${withOffset} scale ${withScale}: ${e}`);
+  }
+});
+
+test.serial('PadV2 and Slice agree with the cpu backend', async (t) => {
+  const padCases: [number[], [number, number][], number, 'float32' | 'int32' | 'bool'][] = [
+    [[2, 5, 6, 3], [[0, 0], [3, 3], [3, 3], [0, 0]], 0, 'float32'],
+    [[2, 3, 4], [[1, 0], [0, 2], [1, 1]], 2.5, 'float32'],
+    [[3, 4], [[0, 0], [0, 0]], 0, 'float32'],
+    [[2, 3], [[1, 1], [2, 0]], 7, 'int32'],
+    [[2, 2], [[0, 1], [1, 0]], 1, 'bool'],
+  ];
+  for (const [shape, paddings, value, dtype] of padCases) {
+    const v = randomArray(size(shape));
+    const f = (): tf.Tensor => {
+      const x = tf.tensor(v, shape);
+      const typed = dtype === 'float32' ? x : dtype === 'int32' ? tf.cast(tf.mul(x, 10), 'int32') : tf.greater(x, 0);
+      return tf.pad(typed, paddings, value);
+    };
+    t.deepEqual(Array.from(await on('wasm', f)), Array.from(await on('cpu', f)), `pad ${shape} ${JSON.stringify(paddings)} ${dtype}`);
+  }
+  const sliceCases: [number[], number[], number[]][] = [
+    [[2, 8, 8, 3], [0, 3, 3, 0], [2, 4, 4, 3]],
+    [[4, 5, 6], [1, 0, 2], [2, 5, -1]],
+    [[10], [3], [4]],
+    [[3, 4, 5], [0, 0, 0], [3, 4, 5]],
+    [[3, 4, 5], [1, 1, 1], [0, 2, 2]],
+  ];
+  for (const [shape, begin, sz] of sliceCases) {
+    const v = randomArray(size(shape));
+    const f = (): tf.Tensor => tf.slice(tf.tensor(v, shape), begin, sz);
+    t.deepEqual(Array.from(await on('wasm', f)), Array.from(await on('cpu', f)), `slice ${shape} ${begin} ${sz}`);
+  }
+});

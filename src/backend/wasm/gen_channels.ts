@@ -6,6 +6,10 @@
  *   blocks of 256 into fresh accumulators that are then added up, which keeps the rounding
  *   error of long sums small.
  * - `addChannels(x, bias, out, R)`: out[r, c] = x[r, c] + bias[c] (a bias add).
+ * - `affineChannels(x, params, out, R)`: out[r, c] = (x[r, c] - m[c]) * a[c] + b[c] with
+ *   params = [m, a, b] (3*C floats): batch normalisation.
+ *
+ * and `sqrt(x, out, n)`, an element-wise square root over n floats.
  */
 import { FunctionBuilder, type ModuleBuilder, Op, SimdOp, ValType } from './emitter.js';
 
@@ -112,6 +116,59 @@ export function addAddChannels(mod: ModuleBuilder, exportName: string, C: number
       f.get(po).get(px).f32Load(k * 4).get(bias).f32Load(k * 4).op(Op.f32Add).f32Store(k * 4);
     }
     f.addTo(px, C * 4).addTo(po, C * 4);
+  });
+  mod.add(f);
+}
+
+/** Adds `affineChannels(x, params, out, R)` (byte offsets; params = m, a, b: 3*C floats). */
+export function addAffineChannels(mod: ModuleBuilder, exportName: string, C: number): void {
+  const I = ValType.i32;
+  const f = new FunctionBuilder(exportName, [I, I, I, I]);
+  const [x, params, out, R] = [0, 1, 2, 3];
+  const r = f.local(I);
+  const px = f.local(I);
+  const po = f.local(I);
+  const c = f.local(I);
+  const vecEnd = C - (C % 4);
+  const M = 0;
+  const A = C * 4;
+  const B = 2 * C * 4;
+  f.get(x).set(px).get(out).set(po);
+  f.forLt(r, 0, { local: R }, 1, () => {
+    f.forLt(c, 0, vecEnd * 4, 16, () => {
+      f.get(po).get(c).op(Op.i32Add);
+      f.get(px).get(c).op(Op.i32Add).v128Load();
+      f.get(params).get(c).op(Op.i32Add).v128Load(M).simd(SimdOp.f32x4Sub);
+      f.get(params).get(c).op(Op.i32Add).v128Load(A).simd(SimdOp.f32x4Mul);
+      f.get(params).get(c).op(Op.i32Add).v128Load(B).simd(SimdOp.f32x4Add);
+      f.v128Store();
+    });
+    for (let k = vecEnd; k < C; k++) {
+      f.get(po);
+      f.get(px).f32Load(k * 4).get(params).f32Load(M + k * 4).op(Op.f32Sub);
+      f.get(params).f32Load(A + k * 4).op(Op.f32Mul).get(params).f32Load(B + k * 4).op(Op.f32Add);
+      f.f32Store(k * 4);
+    }
+    f.addTo(px, C * 4).addTo(po, C * 4);
+  });
+  mod.add(f);
+}
+
+/** Adds `sqrt(x, out, n)` (byte offsets, n floats). */
+export function addSqrt(mod: ModuleBuilder, exportName: string): void {
+  const I = ValType.i32;
+  const f = new FunctionBuilder(exportName, [I, I, I]);
+  const [x, out, n] = [0, 1, 2];
+  const i = f.local(I);
+  const vecEnd = f.local(I);
+  const end = f.local(I);
+  f.get(n).i32(-4).op(Op.i32And).i32(4).op(Op.i32Mul).set(vecEnd);
+  f.get(n).i32(4).op(Op.i32Mul).set(end);
+  f.forLt(i, 0, { local: vecEnd }, 16, () => {
+    f.get(out).get(i).op(Op.i32Add).get(x).get(i).op(Op.i32Add).v128Load().simd(SimdOp.f32x4Sqrt).v128Store();
+  });
+  f.forLt(i, { local: vecEnd }, { local: end }, 4, () => {
+    f.get(out).get(i).op(Op.i32Add).get(x).get(i).op(Op.i32Add).f32Load().op(Op.f32Sqrt).f32Store();
   });
   mod.add(f);
 }

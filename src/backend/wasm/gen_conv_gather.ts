@@ -10,8 +10,8 @@
  * whole reduction stays in registers. Output pixel and row strides are parameters so a caller
  * can write interleaved phases. Shapes are baked in as constants.
  */
-import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
-import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, zeroTile } from './tile.js';
+import { FunctionBuilder, type ModuleBuilder, Op, SimdOp, ValType } from './emitter.js';
+import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, type Tile, zeroTile } from './tile.js';
 
 export interface GatherGeometry {
   /** Padded input height and width, channels. */
@@ -30,6 +30,14 @@ export interface GatherGeometry {
   readonly outRow?: number;
   readonly outImage?: number;
 }
+
+/** What happens to each output before it is stored: + bias[co], then an activation. */
+export interface Epilogue {
+  readonly bias: boolean;
+  readonly activation: 'linear' | 'relu' | 'relu6';
+}
+
+export const NO_EPILOGUE: Epilogue = { bias: false, activation: 'linear' };
 
 export interface GatherPlan {
   readonly rows: number;
@@ -98,12 +106,16 @@ export function forwardRows(g: GatherGeometry, w: number): Int32Array {
   return rows;
 }
 
-/** Adds `conv(xp, packedFilter, out, n)` (byte offsets) to the module. */
+/**
+ * Adds `run(xp, packedFilter, out, n, bias)` (byte offsets; bias is read only with an epilogue
+ * that has one) to the module.
+ */
 export function addGatherConv(
   mod: ModuleBuilder,
   exportName: string,
   g: GatherGeometry,
   plan: GatherPlan = defaultGatherPlan(g),
+  epilogue: Epilogue = NO_EPILOGUE,
 ): void {
   const M = g.KW * g.ci;
   const K = g.KH * M;
@@ -124,8 +136,8 @@ export function addGatherConv(
     const known = tileFns.get(key);
     if (known !== undefined) return known;
     const width = colWidth(cols);
-    const f = new FunctionBuilder(null, [I, I, I]);
-    const [xptr, wptr, optr] = [0, 1, 2];
+    const f = new FunctionBuilder(null, [I, I, I, I]);
+    const [xptr, wptr, optr, bptr] = [0, 1, 2, 3];
     const tile = declareTile(f, rows, cols);
     const xq = f.local(I);
     const wq = f.local(I);
@@ -144,6 +156,7 @@ export function addGatherConv(
       f.addTo(xq, XROW - M * 4);
       f.get(kh).i32(1).op(Op.i32Sub).tee(kh).brIf(0);
     });
+    applyEpilogue(f, tile, bptr, epilogue);
     storeTile(f, tile, optr, (i) => i * OPIX, false);
     const index = mod.add(f);
     tileFns.set(key, index);
@@ -158,8 +171,9 @@ export function addGatherConv(
     if (remPix > 0) tileFn(remPix, cp.cols);
   }
 
-  const f = new FunctionBuilder(exportName, [I, I, I, I]);
-  const [xp, wp, out, nTotal] = [0, 1, 2, 3];
+  const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
+  const [xp, wp, out, nTotal, bias] = [0, 1, 2, 3, 4];
+  const bc = f.local(I);
   const n0 = f.local(I);
   const nEnd = f.local(I);
   const n = f.local(I);
@@ -178,6 +192,7 @@ export function addGatherConv(
       const width = colWidth(cp.cols);
       f.forLt(c, col, col + cp.count * width, width, () => {
         f.get(c).i32(K * 4).op(Op.i32Mul).get(wp).op(Op.i32Add).set(wc);
+        f.get(c).i32(4).op(Op.i32Mul).get(bias).op(Op.i32Add).set(bc);
         f.forLt(n, { local: n0 }, { local: nEnd }, 1, () => {
           f.forLt(oh, 0, g.OH, 1, () => {
             // xrow = xp + n*XIMG + oh*XROWSTEP; orow = out + n*OIMG + oh*OROW + c*4
@@ -188,11 +203,11 @@ export function addGatherConv(
             if (fullPix > 0) {
               const fn = tileFn(plan.rows, cp.cols);
               f.forLt(ow, 0, fullPix, 1, () => {
-                f.get(xrow).get(wc).get(orow).call(fn);
+                f.get(xrow).get(wc).get(orow).get(bc).call(fn);
                 f.addTo(xrow, plan.rows * XPIX).addTo(orow, plan.rows * OPIX);
               });
             }
-            if (remPix > 0) f.get(xrow).get(wc).get(orow).call(tileFn(remPix, cp.cols));
+            if (remPix > 0) f.get(xrow).get(wc).get(orow).get(bc).call(tileFn(remPix, cp.cols));
           });
         });
       });
@@ -200,4 +215,37 @@ export function addGatherConv(
     }
   });
   mod.add(f);
+}
+
+/** acc[i][j] = activation(acc[i][j] + bias[j]) with bias read at `bptr` (+ j*16). */
+function applyEpilogue(f: FunctionBuilder, tile: Tile, bptr: number, e: Epilogue): void {
+  if (!e.bias && e.activation === 'linear') return;
+  const scalar = tile.cols === 'scalar';
+  if (e.bias) {
+    tile.b.forEach((b, j) => {
+      f.get(bptr);
+      if (scalar) f.f32Load(0);
+      else f.v128Load(j * 16);
+      f.set(b);
+    });
+  }
+  for (const row of tile.acc) {
+    row.forEach((acc, j) => {
+      f.get(acc);
+      if (e.bias) {
+        f.get(tile.b[j]);
+        if (scalar) f.op(Op.f32Add);
+        else f.simd(SimdOp.f32x4Add);
+      }
+      if (e.activation !== 'linear') {
+        if (scalar) f.f32(0).op(Op.f32Max);
+        else f.f32x4Const(0).simd(SimdOp.f32x4Max);
+      }
+      if (e.activation === 'relu6') {
+        if (scalar) f.f32(6).op(Op.f32Min);
+        else f.f32x4Const(6).simd(SimdOp.f32x4Min);
+      }
+      f.set(acc);
+    });
+  }
 }

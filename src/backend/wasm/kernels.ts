@@ -20,8 +20,16 @@ import {
   packScatterFilter,
   type ScatterGeometry,
 } from './gen_backprop_input_scatter.js';
-import { addGatherConv, defaultGatherPlan, forwardRows, type GatherGeometry, packPanels } from './gen_conv_gather.js';
-import { addAddChannels, addSumRows } from './gen_channels.js';
+import {
+  addGatherConv,
+  defaultGatherPlan,
+  type Epilogue,
+  forwardRows,
+  type GatherGeometry,
+  NO_EPILOGUE,
+  packPanels,
+} from './gen_conv_gather.js';
+import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
 import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
 import { isZeroPad, type KernelRuntime, type Pad, runtimeFor, splitRange } from './runtime.js';
 
@@ -118,10 +126,12 @@ function runGather(
   out: TensorInfo,
   rows: (heap: Float32Array) => Int32Array,
   colStride: number,
+  epilogue: Epilogue = NO_EPILOGUE,
+  bias = 0,
 ): void {
   const plan = defaultGatherPlan(g);
-  const key = `gather:${JSON.stringify(g)}:${JSON.stringify(plan)}`;
-  const kernel = rt.kernel(key, (mod) => addGatherConv(mod, 'run', g, plan));
+  const key = `gather:${JSON.stringify(g)}:${JSON.stringify(plan)}:${JSON.stringify(epilogue)}`;
+  const kernel = rt.kernel(key, (mod) => addGatherConv(mod, 'run', g, plan, epilogue));
   const K = g.KH * g.KW * g.ci;
   const packed = rt.malloc(K * g.CO);
   const heap = rt.f32;
@@ -130,18 +140,15 @@ function runGather(
   const outImage = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
   const o = rt.offset(out);
   const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * g.CO * K));
-  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xp + s * xImage, packed, o + s * outImage, c]));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xp + s * xImage, packed, o + s * outImage, c, bias]));
   rt.free(packed);
 }
 
-function conv2D(args: KernelArgs): TensorInfo {
+/** Forward convolution (NHWC, dilation 1) with an optional bias and relu/relu6 epilogue. */
+function forwardConv(args: KernelArgs, epilogue: Epilogue, bias: TensorInfo | undefined): TensorInfo {
   const { x, filter } = args.inputs;
   const info = convInfoOf(x.shape, filter.shape, args.attrs, args.attrs.dilations);
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') {
-    return fallback(tf.Conv2D, args);
-  }
   const rt = runtimeFor(args.backend);
-  if (isEmpty(x.shape) || isEmpty(info.outShape)) return zeros(rt, info.outShape);
   const pad = effectivePad(info);
   const g: GatherGeometry = {
     Hp: info.inHeight + pad.top + pad.bottom,
@@ -158,9 +165,46 @@ function conv2D(args: KernelArgs): TensorInfo {
   const out = rt.output(info.outShape);
   const [xp, scratch] = padded(rt, x, pad);
   const w = rt.offset(filter) >>> 2;
-  runGather(rt, g, info.batchSize, xp, out, () => forwardRows(g, w), 1);
+  runGather(rt, g, info.batchSize, xp, out, () => forwardRows(g, w), 1, epilogue, bias ? rt.offset(bias) : 0);
   if (scratch) rt.free(scratch);
   return out;
+}
+
+/** Whether the generated forward convolution covers this call (else: the shipped kernel). */
+function coversConv(args: KernelArgs): boolean {
+  const { x, filter } = args.inputs;
+  const info = convInfoOf(x.shape, filter.shape, args.attrs, args.attrs.dilations);
+  return (
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.dataFormat === 'channelsLast' &&
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    !isEmpty(x.shape) &&
+    !isEmpty(info.outShape)
+  );
+}
+
+function conv2D(args: KernelArgs): TensorInfo {
+  if (!coversConv(args)) return fallback(tf.Conv2D, args);
+  return forwardConv(args, NO_EPILOGUE, undefined);
+}
+
+/** FusedConv2D (conv + optional per-channel bias + linear/relu/relu6), as layers and ResNets use it. */
+function fusedConv2D(args: KernelArgs): TensorInfo {
+  const { bias, preluActivationWeights } = args.inputs;
+  const activation = (args.attrs.activation ?? 'linear') as string;
+  const CO = args.inputs.filter.shape[3];
+  const biasOk = bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === CO);
+  if (
+    !coversConv(args) ||
+    !biasOk ||
+    preluActivationWeights !== undefined ||
+    (activation !== 'linear' && activation !== 'relu' && activation !== 'relu6')
+  ) {
+    return fallback(tf.FusedConv2D, args);
+  }
+  return forwardConv(args, { bias: bias !== undefined, activation }, bias);
 }
 
 function conv2DBackpropInput(args: KernelArgs): TensorInfo {
@@ -356,17 +400,22 @@ function cast(args: KernelArgs): TensorInfo {
 const MAX_CHANNELS = 4096;
 
 /** Sum over leading axes of a float32 tensor (bias gradients); other sums use the shipped kernel. */
-function sum(args: KernelArgs): TensorInfo {
+function sumKernel(args: KernelArgs): TensorInfo {
+  return sum(args, tf.Sum) ?? fallback(tf.Sum, args);
+}
+
+/** The sum over leading axes, or null when the call is not of that form. */
+function sum(args: KernelArgs, kernelName: string): TensorInfo | null {
   const { x } = args.inputs;
   const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
   const C = x.shape.slice(axes.length).reduce((a, b) => a * b, 1);
-  if (x.dtype !== 'float32' || !leading || C > MAX_CHANNELS) return fallback(tf.Sum, args);
+  if (x.dtype !== 'float32' || !leading || C > MAX_CHANNELS) return null;
   const rt = runtimeFor(args.backend);
   const rest = x.shape.slice(axes.length);
   const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
   const R = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-  if (R === 0 || C === 0) return zeros(rt, outShape);
+  if (R === 0 || C === 0) return kernelName === tf.Sum ? zeros(rt, outShape) : null;
   const kernel = rt.kernel(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C));
   const out = rt.output(outShape);
   const ranges = splitRange(R, partsFor(rt, R, R * C));
@@ -407,14 +456,232 @@ function add(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/** Mean over leading axes of a float32 tensor (batch-norm moments); other means use the shipped kernel. */
+function mean(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape);
+  const R = axes.reduce((p, a) => p * x.shape[a], 1);
+  const out = sum(args, tf.Mean);
+  if (out === null) return fallback(tf.Mean, args);
+  const rt = runtimeFor(args.backend);
+  const o = rt.offset(out) >>> 2;
+  const heap = rt.f32;
+  const count = out.shape.reduce((p, d) => p * d, 1);
+  for (let i = 0; i < count; i++) heap[o + i] /= R;
+  return out;
+}
+
+/**
+ * Tile by block copies (copyWithin on the heap): each dimension's block is built once and then
+ * doubled up to its repeat count. The shipped kernel is slow on the [1,1,1,C] -> [N,H,W,C] tiles
+ * of batch-norm gradients.
+ */
+function tile(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const reps = args.attrs.reps as number[];
+  if (x.dtype === 'string' || x.dtype === 'complex64' || reps.length !== x.shape.length) return fallback(tf.Tile, args);
+  const rt = runtimeFor(args.backend);
+  const rank = x.shape.length;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = rt.backend.makeOutput(outShape, x.dtype as 'float32' | 'int32' | 'bool');
+  if (outShape.some((d) => d === 0)) return out;
+  const wasm = rt.backend.wasm;
+  const heap = x.dtype === 'bool' ? wasm.HEAPU8 : x.dtype === 'int32' ? wasm.HEAP32 : wasm.HEAPF32;
+  const unit = x.dtype === 'bool' ? 1 : 4;
+  const src = rt.offset(x) / unit;
+  const dst = rt.offset(out) / unit;
+  // Element counts of one block of dimensions d.. in the input and the output.
+  const xBlock = new Array<number>(rank + 1).fill(1);
+  const oBlock = new Array<number>(rank + 1).fill(1);
+  for (let d = rank - 1; d >= 0; d--) {
+    xBlock[d] = xBlock[d + 1] * x.shape[d];
+    oBlock[d] = oBlock[d + 1] * outShape[d];
+  }
+  const fill = (o: number, i: number, d: number): void => {
+    if (d === rank) {
+      heap[o] = heap[i];
+      return;
+    }
+    const inner = oBlock[d + 1];
+    if (d === rank - 1) heap.copyWithin(o, i, i + x.shape[d]);
+    else for (let k = 0; k < x.shape[d]; k++) fill(o + k * inner, i + k * xBlock[d + 1], d + 1);
+    // Repeat the first x.shape[d] * inner elements reps[d] times, doubling.
+    const one = x.shape[d] * inner;
+    for (let have = one, total = one * reps[d]; have < total; have *= 2) {
+      heap.copyWithin(o + have, o, o + Math.min(have, total - have));
+    }
+  };
+  fill(dst, src, 0);
+  return out;
+}
+
+/** Element-wise square root of a float32 tensor (the shipped one is scalar code). */
+function sqrt(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  if (x.dtype !== 'float32') return fallback(tf.Sqrt, args);
+  const rt = runtimeFor(args.backend);
+  const out = rt.output(x.shape);
+  const n = x.shape.reduce((p, d) => p * d, 1);
+  if (n === 0) return out;
+  const kernel = rt.kernel('sqrt', (mod) => addSqrt(mod, 'run'));
+  const [xo, o] = [rt.offset(x), rt.offset(out)];
+  // Ranges of whole vectors (multiples of 4 floats) per thread.
+  const ranges = splitRange(Math.ceil(n / 4), partsFor(rt, n, n)).map(([s, c]) => [s * 4, Math.min(c * 4, n - s * 4)]);
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * 4, o + s * 4, c]));
+  return out;
+}
+
+/**
+ * FusedBatchNorm with per-channel (1-D, length C) mean, variance, offset and scale:
+ * (x - mean) * scale / sqrt(variance + epsilon) + offset, the factor computed once per channel.
+ */
+function fusedBatchNorm(args: KernelArgs): TensorInfo {
+  const { x, mean, variance, offset, scale } = args.inputs;
+  const C = x.shape[x.shape.length - 1];
+  const perChannel = (t: TensorInfo | undefined): boolean =>
+    t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === C);
+  if (
+    x.dtype !== 'float32' ||
+    x.shape.length < 1 ||
+    !(C > 0 && C <= MAX_CHANNELS) ||
+    ![mean, variance, offset, scale].every(perChannel) ||
+    mean === undefined ||
+    variance === undefined
+  ) {
+    return fallback(tf.FusedBatchNorm, args);
+  }
+  const rt = runtimeFor(args.backend);
+  const out = rt.output(x.shape);
+  const R = x.shape.reduce((p, d) => p * d, 1) / C;
+  if (R === 0) return out;
+  const eps = (args.attrs.varianceEpsilon as number | undefined) ?? 0.001;
+  const params = rt.malloc(3 * C);
+  const heap = rt.f32;
+  const [m, v] = [rt.offset(mean) >>> 2, rt.offset(variance) >>> 2];
+  const sc = scale ? rt.offset(scale) >>> 2 : -1;
+  const of = offset ? rt.offset(offset) >>> 2 : -1;
+  const p = params >>> 2;
+  for (let c = 0; c < C; c++) {
+    heap[p + c] = heap[m + c];
+    heap[p + C + c] = (sc >= 0 ? heap[sc + c] : 1) / Math.sqrt(heap[v + c] + eps);
+    heap[p + 2 * C + c] = of >= 0 ? heap[of + c] : 0;
+  }
+  const kernel = rt.kernel(`affineChannels:${C}`, (mod) => addAffineChannels(mod, 'run', C));
+  const [xo, o] = [rt.offset(x), rt.offset(out)];
+  const ranges = splitRange(R, partsFor(rt, R, R * C));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * C * 4, params, o + s * C * 4, c]));
+  rt.free(params);
+  return out;
+}
+
+/** Heap view and element size for a dtype (int32 and float32 share 4-byte indexing). */
+function heapFor(rt: KernelRuntime, dtype: string): { heap: Float32Array | Int32Array | Uint8Array; unit: number } {
+  const wasm = rt.backend.wasm;
+  if (dtype === 'bool') return { heap: wasm.HEAPU8, unit: 1 };
+  if (dtype === 'int32') return { heap: wasm.HEAP32, unit: 4 };
+  return { heap: wasm.HEAPF32, unit: 4 };
+}
+
+/**
+ * Copies the box `region` (per-dimension sizes) from src (shape srcShape, box corner srcAt) to
+ * dst (shape dstShape, corner dstAt), element indices into `heap`, as contiguous runs.
+ */
+function copyBox(
+  heap: Float32Array | Int32Array | Uint8Array,
+  src: number,
+  srcShape: readonly number[],
+  srcAt: readonly number[],
+  dst: number,
+  dstShape: readonly number[],
+  dstAt: readonly number[],
+  region: readonly number[],
+): void {
+  const rank = region.length;
+  if (region.some((d) => d === 0)) return;
+  // Trailing dimensions copied whole in both tensors merge into one contiguous run.
+  let k = rank - 1;
+  let run = region[k];
+  while (k > 0 && region[k] === srcShape[k] && region[k] === dstShape[k]) {
+    k--;
+    run *= region[k];
+  }
+  const srcStride = new Array<number>(rank).fill(1);
+  const dstStride = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) {
+    srcStride[d] = srcStride[d + 1] * srcShape[d + 1];
+    dstStride[d] = dstStride[d + 1] * dstShape[d + 1];
+  }
+  let s0 = src;
+  let d0 = dst;
+  for (let d = 0; d < rank; d++) {
+    s0 += srcAt[d] * srcStride[d];
+    d0 += dstAt[d] * dstStride[d];
+  }
+  // Odometer over dimensions 0..k-1.
+  const idx = new Array<number>(Math.max(0, k)).fill(0);
+  for (;;) {
+    let s = s0;
+    let t = d0;
+    for (let d = 0; d < k; d++) {
+      s += idx[d] * srcStride[d];
+      t += idx[d] * dstStride[d];
+    }
+    heap.copyWithin(t, s, s + run);
+    let d = k - 1;
+    while (d >= 0 && ++idx[d] === region[d]) idx[d--] = 0;
+    if (d < 0) break;
+  }
+}
+
+/** PadV2 (constant padding) by a fill and contiguous-run copies. */
+function padV2(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const paddings = args.attrs.paddings as [number, number][];
+  if (x.dtype === 'string' || x.dtype === 'complex64' || paddings.length !== x.shape.length || x.shape.length === 0) {
+    return fallback(tf.PadV2, args);
+  }
+  const rt = runtimeFor(args.backend);
+  const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = rt.backend.makeOutput(outShape, x.dtype as 'float32' | 'int32' | 'bool');
+  const { heap, unit } = heapFor(rt, x.dtype);
+  const o = rt.offset(out) / unit;
+  const constant = Number(args.attrs.constantValue ?? 0);
+  heap.fill(x.dtype === 'bool' ? (constant ? 1 : 0) : constant, o, o + outShape.reduce((p, d) => p * d, 1));
+  copyBox(heap, rt.offset(x) / unit, x.shape, x.shape.map(() => 0), o, outShape, paddings.map((p) => p[0]), x.shape);
+  return out;
+}
+
+/** Slice by contiguous-run copies. */
+function slice(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0) return fallback(tf.Slice, args);
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as unknown as tf.Tensor,
+    args.attrs.begin as number | number[],
+    args.attrs.size as number | number[],
+  );
+  const rt = runtimeFor(args.backend);
+  const out = rt.backend.makeOutput(size, x.dtype as 'float32' | 'int32' | 'bool');
+  const { heap, unit } = heapFor(rt, x.dtype);
+  copyBox(heap, rt.offset(x) / unit, x.shape, begin, rt.offset(out) / unit, size, size.map(() => 0), size);
+  return out;
+}
+
 const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
   { kernelName: tf.Conv2D, kernelFunc: conv2D },
+  { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
   { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter },
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { kernelName: tf.Identity, kernelFunc: identity },
   { kernelName: tf.Cast, kernelFunc: cast },
-  { kernelName: tf.Sum, kernelFunc: sum },
+  { kernelName: tf.Sum, kernelFunc: sumKernel },
+  { kernelName: tf.Mean, kernelFunc: mean },
+  { kernelName: tf.Tile, kernelFunc: tile },
+  { kernelName: tf.Sqrt, kernelFunc: sqrt },
+  { kernelName: tf.FusedBatchNorm, kernelFunc: fusedBatchNorm },
+  { kernelName: tf.PadV2, kernelFunc: padV2 },
+  { kernelName: tf.Slice, kernelFunc: slice },
   { kernelName: tf.Add, kernelFunc: add },
 ];
 
