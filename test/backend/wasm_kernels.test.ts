@@ -74,6 +74,9 @@ test.serial('MaxPoolGrad agrees with the cpu backend (overlapping windows, paddi
     [2, 9, 7, 5, 3, 2, 'same'],
     [1, 6, 6, 3, 3, 1, 'same'],
     [3, 7, 9, 8, 2, 2, 'same'],
+    [3, 6, 10, 16, 2, 2, 'same'], // windows tile the input exactly
+    [2, 9, 9, 8, 3, 3, 'valid'], // exactly, 3x3
+    [2, 9, 9, 3, 3, 3, 'valid'],
   ];
   for (const [n, h, w, c, f, s, pad] of poolCases) {
     const xShape: [number, number, number, number] = [n, h, w, c];
@@ -90,12 +93,16 @@ test.serial('MaxPoolGrad agrees with the cpu backend (overlapping windows, paddi
 });
 
 test.serial('MaxPoolGrad routes ties to the first maximum, like the cpu backend', async (t) => {
-  const xv = new Float32Array([0, 0, 0, 0, 1, 1, 0, 1]); // two 2x2 windows of one channel
-  const grad = (): tf.Tensor =>
-    tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(xv, [1, 2, 4, 1]));
-  const wasm = await on('wasm', grad);
-  t.deepEqual(Array.from(wasm), Array.from(await on('cpu', grad)));
-  t.is(wasm.reduce((a, b) => a + b, 0), 2);
+  // Two 2x2 windows; one channel (generic kernel), then four equal channels (exact-tiling kernel).
+  const xv = new Float32Array([0, 0, 0, 0, 1, 1, 0, 1]);
+  for (const c of [1, 4]) {
+    const x4 = Float32Array.from({ length: 8 * c }, (_, i) => xv[Math.floor(i / c)]);
+    const grad = (): tf.Tensor =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(x4, [1, 2, 4, c]));
+    const wasm = await on('wasm', grad);
+    t.deepEqual(Array.from(wasm), Array.from(await on('cpu', grad)));
+    t.is(wasm.reduce((a, b) => a + b, 0), 2 * c);
+  }
 });
 
 test.serial('the kernels leak no tensors over repeated calls', async (t) => {

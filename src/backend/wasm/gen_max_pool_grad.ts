@@ -147,3 +147,64 @@ export function addMaxPoolGrad(mod: ModuleBuilder, exportName: string, g: PoolGe
   });
   mod.add(f);
 }
+
+/** Whether the windows tile the input exactly (no overlap, no gaps, no padding). */
+export const tilesExactly = (g: PoolGeometry): boolean =>
+  g.FH === g.sh && g.FW === g.sw && g.padTop === 0 && g.padLeft === 0 && g.OH * g.sh === g.H && g.OW * g.sw === g.W;
+
+/**
+ * Adds `maxPoolGrad(x, dy, dx, n)` for windows that tile the input exactly (`tilesExactly`, e.g.
+ * 2x2 stride 2 on even sizes): every dx element belongs to one window, so dx is written once,
+ * without zero-filling or accumulating. Same rule as `addMaxPoolGrad`. Needs C % 4 == 0.
+ */
+export function addMaxPoolGradExact(mod: ModuleBuilder, exportName: string, g: PoolGeometry): void {
+  const I = ValType.i32;
+  const V = ValType.v128;
+  const PIX = g.C * 4;
+  const ROW = g.W * PIX;
+  const f = new FunctionBuilder(exportName, [I, I, I, I]);
+  const [x, dy, dx, nTotal] = [0, 1, 2, 3];
+  const rows = f.local(I);
+  const ow = f.local(I);
+  const c = f.local(I);
+  const xw = f.local(I); // window corner plus channel offset (bytes from x / dx)
+  const dyp = f.local(I);
+  const best = f.local(V);
+  const bidx = f.local(V);
+  const v = f.local(V);
+  const mask = f.local(V);
+  const grad = f.local(V);
+  const offsets = Array.from({ length: g.FH * g.FW }, (_, k) => Math.floor(k / g.FW) * ROW + (k % g.FW) * PIX);
+  f.get(dy).set(dyp);
+  f.i32(0).set(xw);
+  // Output rows over all images; an output row covers sh whole input rows.
+  f.get(nTotal).i32(g.OH).op(Op.i32Mul).set(rows);
+  f.block(() => {
+    f.loop(() => {
+      f.get(rows).op(Op.i32Eqz).brIf(1);
+      f.i32(g.OW).set(ow);
+      f.loop(() => {
+        f.forLt(c, 0, PIX, 16, () => {
+          f.f32x4Const(-Infinity).set(best).i32x4Const(-1).set(bidx);
+          offsets.forEach((o, k) => {
+            f.get(x).get(xw).op(Op.i32Add).get(c).op(Op.i32Add).v128Load(o).tee(v);
+            f.get(best).simd(SimdOp.f32x4Gt).set(mask);
+            f.get(v).get(best).get(mask).simd(SimdOp.v128Bitselect).set(best);
+            f.i32x4Const(k).get(bidx).get(mask).simd(SimdOp.v128Bitselect).set(bidx);
+          });
+          f.get(dyp).get(c).op(Op.i32Add).v128Load().set(grad);
+          offsets.forEach((o, k) => {
+            f.get(dx).get(xw).op(Op.i32Add).get(c).op(Op.i32Add);
+            f.get(grad).i32x4Const(k).get(bidx).simd(SimdOp.i32x4Eq).simd(SimdOp.v128And);
+            f.v128Store(o);
+          });
+        });
+        f.addTo(xw, g.sw * PIX).addTo(dyp, PIX);
+        f.get(ow).i32(1).op(Op.i32Sub).tee(ow).brIf(0);
+      });
+      f.addTo(xw, (g.sh - 1) * ROW);
+      f.addTo(rows, -1).br(0);
+    });
+  });
+  mod.add(f);
+}

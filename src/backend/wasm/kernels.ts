@@ -30,7 +30,7 @@ import {
   packPanels,
 } from './gen_conv_gather.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
-import { addMaxPoolGrad, type PoolGeometry } from './gen_max_pool_grad.js';
+import { addMaxPoolGrad, addMaxPoolGradExact, type PoolGeometry, tilesExactly } from './gen_max_pool_grad.js';
 import { isZeroPad, type KernelRuntime, type Pad, runtimeFor, splitRange } from './runtime.js';
 
 type Attrs = Record<string, unknown>;
@@ -353,8 +353,6 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
     args.attrs.dimRoundingMode as 'round' | undefined,
   );
   const rt = runtimeFor(args.backend);
-  const out = zeros(rt, input.shape);
-  if (isEmpty(input.shape) || isEmpty(dy.shape)) return out;
   const g: PoolGeometry = {
     H: info.inHeight,
     W: info.inWidth,
@@ -368,7 +366,13 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
-  const kernel = rt.kernel(`maxPoolGrad:${JSON.stringify(g)}`, (mod) => addMaxPoolGrad(mod, 'run', g));
+  if (isEmpty(input.shape) || isEmpty(dy.shape)) return zeros(rt, input.shape);
+  // Windows that tile the input exactly write every dx element once: no zero fill needed.
+  const exact = tilesExactly(g) && g.C % 4 === 0;
+  const out = exact ? rt.output(input.shape) : zeros(rt, input.shape);
+  const kernel = exact
+    ? rt.kernel(`maxPoolGradExact:${JSON.stringify(g)}`, (mod) => addMaxPoolGradExact(mod, 'run', g))
+    : rt.kernel(`maxPoolGrad:${JSON.stringify(g)}`, (mod) => addMaxPoolGrad(mod, 'run', g));
   const n = info.batchSize;
   const inImage = g.H * g.W * g.C * 4;
   const dyImage = g.OH * g.OW * g.C * 4;
