@@ -322,3 +322,22 @@ test.serial('PadV2 and Slice agree with the cpu backend', async (t) => {
     t.deepEqual(Array.from(await on('wasm', f)), Array.from(await on('cpu', f)), `slice ${shape} ${begin} ${sz}`);
   }
 });
+
+test.serial('the kernels keep working after the wasm heap grows', async (t) => {
+  const xShape: [number, number, number, number] = [2, 9, 9, 4];
+  const xv = randomArray(size(xShape));
+  const fv = randomArray(3 * 3 * 4 * 8);
+  const grads = (): tf.Tensor =>
+    tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(tf.tensor4d(xv, xShape), f as tf.Tensor4D, 1, 'same'))))(
+      tf.tensor4d(fv, [3, 3, 4, 8]),
+    );
+  const before = await on('wasm', grads);
+  const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+  const bytes = memory.buffer.byteLength;
+  const big = tf.zeros([64 * 1024 * 1024]); // 256 MB: the heap must grow
+  t.true(memory.buffer.byteLength > bytes);
+  const after = await on('wasm', grads);
+  big.dispose();
+  t.deepEqual(Array.from(after), Array.from(before));
+  t.true(relativeError(after, await on('cpu', grads)) <= 1e-4);
+});

@@ -489,9 +489,7 @@ function tile(args: KernelArgs): TensorInfo {
   const outShape = x.shape.map((d, i) => d * reps[i]);
   const out = rt.backend.makeOutput(outShape, x.dtype as 'float32' | 'int32' | 'bool');
   if (outShape.some((d) => d === 0)) return out;
-  const wasm = rt.backend.wasm;
-  const heap = x.dtype === 'bool' ? wasm.HEAPU8 : x.dtype === 'int32' ? wasm.HEAP32 : wasm.HEAPF32;
-  const unit = x.dtype === 'bool' ? 1 : 4;
+  const { heap, unit } = heapFor(rt, x.dtype);
   const src = rt.offset(x) / unit;
   const dst = rt.offset(out) / unit;
   // Element counts of one block of dimensions d.. in the input and the output.
@@ -580,10 +578,9 @@ function fusedBatchNorm(args: KernelArgs): TensorInfo {
 
 /** Heap view and element size for a dtype (int32 and float32 share 4-byte indexing). */
 function heapFor(rt: KernelRuntime, dtype: string): { heap: Float32Array | Int32Array | Uint8Array; unit: number } {
-  const wasm = rt.backend.wasm;
-  if (dtype === 'bool') return { heap: wasm.HEAPU8, unit: 1 };
-  if (dtype === 'int32') return { heap: wasm.HEAP32, unit: 4 };
-  return { heap: wasm.HEAPF32, unit: 4 };
+  if (dtype === 'bool') return { heap: rt.u8, unit: 1 };
+  if (dtype === 'int32') return { heap: rt.i32, unit: 4 };
+  return { heap: rt.f32, unit: 4 };
 }
 
 /**

@@ -125,9 +125,27 @@ export class KernelRuntime {
     return data.memoryOffset;
   }
 
-  /** The current f32 view of the heap (re-read after any allocation: the heap may grow). */
+  private views: { buffer: ArrayBufferLike; f32: Float32Array; i32: Int32Array; u8: Uint8Array } | null = null;
+
+  /** Views of the whole heap, remade when the memory has grown (re-read after any allocation). */
+  private heapViews(): { f32: Float32Array; i32: Int32Array; u8: Uint8Array } {
+    const buffer = this.memory.buffer;
+    if (!this.views || this.views.buffer !== buffer) {
+      this.views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
+    }
+    return this.views;
+  }
+
   get f32(): Float32Array {
-    return this.backend.wasm.HEAPF32;
+    return this.heapViews().f32;
+  }
+
+  get i32(): Int32Array {
+    return this.heapViews().i32;
+  }
+
+  get u8(): Uint8Array {
+    return this.heapViews().u8;
   }
 
   /** Allocates `floats` scratch floats (16-byte aligned); free with `free`. */
