@@ -301,12 +301,13 @@ const pedestrianShow = async (p: Parsed): Promise<{ split: PedestrianSplit; id: 
       }
     }
   }
-  // Not found: the reader's message (names the file, and the other split when the id is there).
-  const split = splits[0];
   const id = candidates[candidates.length - 1];
-  const shown = showIdentity(ann, split, id);
-  const message = E.isLeft(shown) ? shown.left.message : `${ann.file}: no identity ${id}`;
-  return data(splitGiven === undefined ? `${ann.file}: no identity ${id} in either split (train ${ann.splits.train.ids.length}, test ${ann.splits.test.ids.length} identities)` : message);
+  if (splitGiven === undefined) {
+    return data(`${ann.file}: no identity ${id} in either split (train ${ann.splits.train.ids.length}, test ${ann.splits.test.ids.length} identities)`);
+  }
+  // The reader's message: names the file, and the other split when the identity is there.
+  const shown = showIdentity(ann, splitGiven, id);
+  return data(E.isLeft(shown) ? shown.left.message : `${ann.file}: no ${splitGiven} identity ${id}`);
 };
 
 // ---------------------------------------------------------------------------
