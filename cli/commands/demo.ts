@@ -6,6 +6,7 @@
  * Any `awmtl train` option may follow and overrides the demo's settings.
  */
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
+import { Progress } from '../../src/cli/progress.js';
 import { trainCommand } from './train.js';
 
 export const DEMO_SEED = 1;
@@ -34,8 +35,10 @@ export const demoCommand = async (argv: readonly string[]): Promise<number> => {
   const dir = defaultCelebaFixtureDir(DEMO_SEED, DEMO_COUNT);
   process.stderr.write(`fixture: ${dir}\n`);
   const started = performance.now();
-  const fixture = ensureCelebaFixture(dir, { seed: DEMO_SEED, count: DEMO_COUNT });
+  const progress = new Progress('fixture', DEMO_COUNT, process.stderr, undefined, 2);
+  const fixture = ensureCelebaFixture(dir, { seed: DEMO_SEED, count: DEMO_COUNT, onProgress: (done) => progress.update(done) });
   if (fixture.generated) {
+    progress.done(DEMO_COUNT);
     process.stderr.write(`generated ${DEMO_COUNT} synthetic faces in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   return trainCommand([...demoArgs(dir), ...argv]);
