@@ -2,6 +2,7 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { compareCommand } from './commands/compare.js';
 import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   predict: { summary: "each image's attributes with their probabilities", run: predictCommand },
   dataset: { summary: 'what a dataset holds (info) or one identity\'s attributes (show), without training', run: datasetCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
+  compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', run: compareCommand },
 };
 
 const usage = (): string =>
