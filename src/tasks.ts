@@ -15,6 +15,11 @@ export type TaskSpec = BinaryTask | MultiClassTask;
 export interface BinaryTask {
   readonly kind: 'binary';
   readonly name: string;
+  /**
+   * Names of the two values, label 0 then label 1, when they are not simply
+   * no/yes (e.g. gender: ['male', 'female']). Absent means ['no', 'yes'].
+   */
+  readonly values?: readonly [string, string];
 }
 
 export interface MultiClassTask {
@@ -26,7 +31,11 @@ export interface MultiClassTask {
 /** Label value meaning "no annotation"; masked out of losses and metrics. */
 export const MISSING_LABEL = -1;
 
-export const binaryTask = (name: string): BinaryTask => ({ kind: 'binary', name });
+export const binaryTask = (name: string, values?: readonly [string, string]): BinaryTask =>
+  values === undefined || (values[0] === 'no' && values[1] === 'yes') ? { kind: 'binary', name } : { kind: 'binary', name, values };
+
+/** The value names of a binary task: its own, or no/yes. */
+export const binaryValues = (task: BinaryTask): readonly [string, string] => task.values ?? ['no', 'yes'];
 
 export const multiClassTask = (name: string, classes: readonly string[]): MultiClassTask => ({
   kind: 'multiclass',

@@ -124,6 +124,9 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
       lines.push(
         '',
         `${split}: ${r.images} images; mean accuracy ${(r.metrics.meanAccuracy * 100).toFixed(2)}%, mean balanced ${(r.metrics.meanBalancedAccuracy * 100).toFixed(2)}%, mA ${(r.metrics.labelBased.mA * 100).toFixed(2)}%`,
+        ...Object.values(r.extra ?? {})
+          .filter((x): x is { label: string; mean: number } => typeof x === 'object' && x !== null && 'label' in x && 'mean' in x)
+          .map((x) => `${x.label} ${(x.mean * 100).toFixed(2)}%`),
         `instance-based: accuracy ${(ib.accuracy * 100).toFixed(2)}%, precision ${(ib.precision * 100).toFixed(2)}%, recall ${(ib.recall * 100).toFixed(2)}%, F1 ${(ib.f1 * 100).toFixed(2)}%`,
       );
       process.stdout.write(`${lines.join('\n')}\n`);

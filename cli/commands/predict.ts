@@ -21,7 +21,9 @@ const formatImage = (path: string, probs: readonly TaskProbability[], threshold:
   const lines = [path];
   for (const p of probs) {
     if (p.kind === 'binary') {
-      lines.push(`  ${p.task.padEnd(width)}  ${p.probability.toFixed(3)}  ${p.probability >= threshold ? 'yes' : 'no'}`);
+      const [no, yes] = p.values;
+      const named = no === 'no' && yes === 'yes' ? '' : `   (P(${yes}); ${no} below ${threshold})`;
+      lines.push(`  ${p.task.padEnd(width)}  ${p.probability.toFixed(3)}  ${p.probability >= threshold ? yes : no}${named}`);
     } else {
       const best = p.classes.reduce((a, b) => (b.probability > a.probability ? b : a));
       const all = p.classes.map((c) => `${c.name} ${c.probability.toFixed(3)}`).join(', ');
@@ -90,7 +92,11 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
     opened.right.dispose();
   }
   if (flagOption(parsed.right, 'json')) {
-    process.stdout.write(`${JSON.stringify(results.map((r) => ({ image: r.image, attributes: Object.fromEntries(r.attributes.map((a) => [a.task, a.kind === 'binary' ? a.probability : Object.fromEntries(a.classes.map((c) => [c.name, c.probability]))])) })))}\n`);
+    process.stdout.write(`${JSON.stringify(results.map((r) => ({ image: r.image, attributes: Object.fromEntries(r.attributes.map((a) => [a.task, a.kind === 'binary'
+                ? a.values[0] === 'no' && a.values[1] === 'yes'
+                  ? a.probability
+                  : { [a.values[0]]: 1 - a.probability, [a.values[1]]: a.probability }
+                : Object.fromEntries(a.classes.map((c) => [c.name, c.probability]))])) })))}\n`);
   } else {
     process.stdout.write(`${results.map((r) => formatImage(r.image, r.attributes, threshold.right)).join('\n\n')}\n`);
   }

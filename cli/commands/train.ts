@@ -114,9 +114,17 @@ export const trainUsage = (): string => {
     '  --prefetch N            batches prepared ahead (default 2)',
     '  --json                  print the summary as JSON on stdout',
   );
+  // Pipeline options, each listed once with the pipelines that take it.
+  const byOption = new Map<string, { help: string; pipelines: string[] }>();
   for (const name of pipelineNames()) {
-    for (const [opt, d] of Object.entries(findPipeline(name)?.dataOptions ?? {})) lines.push(`  --${opt.padEnd(21)} [${name}] ${d.help}`);
+    for (const [opt, d] of Object.entries(findPipeline(name)?.dataOptions ?? {})) {
+      const key = `${opt}\u0000${d.help}`;
+      const entry = byOption.get(key) ?? { help: d.help, pipelines: [] };
+      entry.pipelines.push(name);
+      byOption.set(key, entry);
+    }
   }
+  for (const [key, { help, pipelines }] of byOption) lines.push(`  --${key.split('\u0000')[0].padEnd(21)} [${pipelines.join(', ')}] ${help}`);
   return lines.join('\n');
 };
 

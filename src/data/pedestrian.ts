@@ -300,7 +300,7 @@ export interface PedestrianTaskOptions {
  * colour attribute ('upblack', ...).
  */
 export const pedestrianTasks = (schema: PedestrianSchema, options: PedestrianTaskOptions = {}): readonly TaskSpec[] => [
-  ...schema.attributes.map((a) => (a.values.length === 2 ? binaryTask(a.name) : multiClassTask(a.name, a.values))),
+  ...schema.attributes.map((a) => (a.values.length === 2 ? binaryTask(a.name, [a.values[0], a.values[1]]) : multiClassTask(a.name, a.values))),
   ...((options.colours ?? 'groups') === 'groups'
     ? schema.colourGroups.map((g) => multiClassTask(g.task, g.colours))
     : schema.colourGroups.flatMap((g) => g.colours.map((c) => binaryTask(g.prefix + c)))),

@@ -85,7 +85,13 @@ const isNumberArray = (x: unknown, n?: number): x is number[] =>
 const decodeTask = (x: unknown, field: string): Either<string, TaskSpec> => {
   if (!isRecord(x)) return left(`${field}: expected an object`);
   if (typeof x.name !== 'string' || x.name.length === 0) return left(`${field}.name: expected a non-empty string`);
-  if (x.kind === 'binary') return right({ kind: 'binary', name: x.name });
+  if (x.kind === 'binary') {
+    if (x.values === undefined) return right({ kind: 'binary', name: x.name });
+    if (!Array.isArray(x.values) || x.values.length !== 2 || !x.values.every((v) => typeof v === 'string')) {
+      return left(`${field}.values: expected two value names`);
+    }
+    return right({ kind: 'binary', name: x.name, values: [x.values[0] as string, x.values[1] as string] });
+  }
   if (x.kind === 'multiclass') {
     if (!Array.isArray(x.classes) || x.classes.length < 2 || !x.classes.every((c) => typeof c === 'string')) {
       return left(`${field}.classes: expected at least 2 class names`);

@@ -2,10 +2,17 @@
  * Logits to per-task probabilities: a sigmoid for a binary task, a softmax
  * over its own slice for a multi-class task.
  */
-import { logitLayout, type TaskSpec } from '../tasks.js';
+import { binaryValues, logitLayout, type TaskSpec } from '../tasks.js';
 
 export type TaskProbability =
-  | { readonly task: string; readonly kind: 'binary'; readonly probability: number }
+  | {
+      readonly task: string;
+      readonly kind: 'binary';
+      /** Probability of label 1 (the second value). */
+      readonly probability: number;
+      /** Value names, label 0 then label 1 (no/yes unless the task names them). */
+      readonly values: readonly [string, string];
+    }
   | { readonly task: string; readonly kind: 'multiclass'; readonly classes: readonly { readonly name: string; readonly probability: number }[] };
 
 /** Probabilities of one sample's logits row. */
@@ -14,7 +21,9 @@ export const taskProbabilities = (logits: ArrayLike<number>, row: number, tasks:
   const base = row * width;
   return tasks.map((task, j) => {
     const at = base + offsets[j];
-    if (task.kind === 'binary') return { task: task.name, kind: 'binary', probability: 1 / (1 + Math.exp(-logits[at])) };
+    if (task.kind === 'binary') {
+      return { task: task.name, kind: 'binary', probability: 1 / (1 + Math.exp(-logits[at])), values: binaryValues(task) };
+    }
     let top = -Infinity;
     for (let c = 0; c < task.classes.length; c++) top = Math.max(top, logits[at + c]);
     const exps = task.classes.map((_, c) => Math.exp(logits[at + c] - top));

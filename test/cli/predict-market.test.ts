@@ -41,6 +41,8 @@ test('awmtl predict with a Market-1501 model on the real crops: every task, mult
     t.is(lines[0], top[i]);
     t.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s+/)[0]), tasks);
     for (const line of lines.slice(1)) t.regex(line, /^\s+\w+\s+[01]\.\d{3}\s+\S/);
+    // A binary attribute shows its value by name (gender: male or female), not yes/no.
+    t.regex(lines.find((l) => l.trim().startsWith('gender ')) ?? '', /\s(male|female)\s+\(P\(female\)/);
     // Multi-class tasks list every class with its probability.
     const classes = (task: string, names: readonly string[]) => {
       const line = lines.find((l) => l.trim().startsWith(`${task} `)) ?? '';
@@ -59,6 +61,10 @@ test('awmtl predict with a Market-1501 model on the real crops: every task, mult
       const probs = Object.values(r.attributes[task] as Record<string, number>);
       t.true(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-4, `${r.image} ${task}`);
     }
-    t.true(typeof r.attributes.gender === 'number' && r.attributes.gender > 0 && r.attributes.gender < 1);
+    // Binary attributes with named values give each value's probability; no/yes ones the probability of yes.
+    const gender = r.attributes.gender as Record<string, number>;
+    t.deepEqual(Object.keys(gender), ['male', 'female']);
+    t.true(Math.abs(gender.male + gender.female - 1) < 1e-9 && gender.female > 0 && gender.female < 1);
+    t.true(typeof r.attributes.hat === 'number' && r.attributes.hat > 0 && r.attributes.hat < 1);
   }
 });

@@ -192,7 +192,7 @@ export const buildCelebaDataset = (options: BuildCelebaOptions): E.Either<Celeba
     attributeFile: attributes.file,
     imageDir,
     attributeNames: attributes.names,
-    tasks: attributes.names.map(binaryTask),
+    tasks: attributes.names.map((name) => binaryTask(name)),
     size,
     ids,
     labels,
