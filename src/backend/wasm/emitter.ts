@@ -57,6 +57,7 @@ export enum Op {
   f32Div = 0x95,
   f32Min = 0x96,
   f32Max = 0x97,
+  f32ConvertI32S = 0xb2,
 }
 
 /** SIMD opcodes (emitted after the 0xfd prefix, LEB128-encoded). */
