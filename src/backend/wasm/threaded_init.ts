@@ -13,7 +13,8 @@
  * Everything patched is restored before this returns. Its heap is a SharedArrayBuffer, which is
  * what lets the project's own kernel workers (./pool.ts) share tensors with it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,8 +40,14 @@ function writeWorkerFile(): string {
   const script =
     `globalThis.WasmBackendModuleThreadedSimd = require(${JSON.stringify(factory)});\n` +
     contents.replace(BLOB_IMPORT, '');
-  const file = join(mkdtempSync(join(os.tmpdir(), 'awmtl-wasm-')), 'tfjs-backend-wasm-threaded-simd.worker.cjs');
-  writeFileSync(file, script);
+  // Named by content, so runs share one file; written under a temporary name, then renamed.
+  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
+  const file = join(os.tmpdir(), `awmtl-tfjs-wasm-worker-${hash}.cjs`);
+  if (!existsSync(file)) {
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, script);
+    renameSync(partial, file);
+  }
   return file;
 }
 
