@@ -341,3 +341,15 @@ test.serial('the kernels keep working after the wasm heap grows', async (t) => {
   t.deepEqual(Array.from(after), Array.from(before));
   t.true(relativeError(after, await on('cpu', grads)) <= 1e-4);
 });
+
+test.serial('UnsortedSegmentSum (the gradient of gather) agrees with the cpu backend', async (t) => {
+  const xv = randomArray(6 * 3 * 2);
+  const direct = (): tf.Tensor => tf.unsortedSegmentSum(tf.tensor3d(xv, [6, 3, 2]), tf.tensor1d([2, 0, 2, 5, 1, 0], 'int32'), 4);
+  t.deepEqual(Array.from(await on('wasm', direct)), Array.from(await on('cpu', direct)));
+  const gatherGrad = (): tf.Tensor =>
+    tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gather(p, tf.tensor1d([3, 1, 3, 0], 'int32'), 1), tf.tensor2d(xv.slice(0, 8), [2, 4]))))(
+      tf.tensor2d(randomArray(10), [2, 5]),
+    );
+  const e = relativeError(await on('wasm', gatherGrad), await on('cpu', gatherGrad));
+  t.true(e <= 1e-6, `gather gradient: ${e}`);
+});

@@ -668,6 +668,36 @@ function slice(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * UnsortedSegmentSum (absent from tfjs-backend-wasm; the gradient of Gather): out[ids[i], ...] +=
+ * x[i, ...], ids outside [0, numSegments) dropped, as on the cpu backend.
+ */
+function unsortedSegmentSum(args: KernelArgs): TensorInfo {
+  const { x, segmentIds } = args.inputs;
+  const numSegments = args.attrs.numSegments as number;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || segmentIds.dtype !== 'int32') {
+    throw new Error(`awmtl wasm UnsortedSegmentSum: unsupported dtypes ${x.dtype} / ${segmentIds.dtype}`);
+  }
+  const rt = runtimeFor(args.backend);
+  const ids = segmentIds.shape.reduce((p, d) => p * d, 1);
+  const rest = x.shape.slice(segmentIds.shape.length);
+  const inner = rest.reduce((p, d) => p * d, 1);
+  const outShape = [numSegments, ...rest];
+  const out = rt.backend.makeOutput(outShape, x.dtype);
+  const heap = x.dtype === 'int32' ? rt.i32 : rt.f32;
+  const [xo, io, o] = [rt.offset(x) >>> 2, rt.offset(segmentIds) >>> 2, rt.offset(out) >>> 2];
+  const idHeap = rt.i32;
+  heap.fill(0, o, o + numSegments * inner);
+  for (let i = 0; i < ids; i++) {
+    const id = idHeap[io + i];
+    if (id < 0 || id >= numSegments) continue;
+    const src = xo + i * inner;
+    const dst = o + id * inner;
+    for (let k = 0; k < inner; k++) heap[dst + k] += heap[src + k];
+  }
+  return out;
+}
+
 const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
   { kernelName: tf.Conv2D, kernelFunc: conv2D },
   { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D },
@@ -683,6 +713,7 @@ const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => Ten
   { kernelName: tf.FusedBatchNorm, kernelFunc: fusedBatchNorm },
   { kernelName: tf.PadV2, kernelFunc: padV2 },
   { kernelName: tf.Slice, kernelFunc: slice },
+  { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum },
   { kernelName: tf.Add, kernelFunc: add },
 ];
 
