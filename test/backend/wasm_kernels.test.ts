@@ -353,3 +353,17 @@ test.serial('UnsortedSegmentSum (the gradient of gather) agrees with the cpu bac
   const e = relativeError(await on('wasm', gatherGrad), await on('cpu', gatherGrad));
   t.true(e <= 1e-6, `gather gradient: ${e}`);
 });
+
+test.serial('gradients through a fused conv2d with bias (linear activation) agree with the cpu backend', async (t) => {
+  const xv = randomArray(2 * 7 * 7 * 3);
+  const fv = randomArray(3 * 3 * 3 * 5);
+  const bv = randomArray(5);
+  for (const which of [0, 1, 2]) {
+    const g = (): tf.Tensor =>
+      tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 2, pad: 'same', bias: b }))),
+      )([tf.tensor4d(xv, [2, 7, 7, 3]), tf.tensor4d(fv, [3, 3, 3, 5]), tf.tensor1d(bv)])[which];
+    const e = relativeError(await on('wasm', g), await on('cpu', g));
+    t.true(e <= 1e-4, `gradient ${['x', 'filter', 'bias'][which]}: ${e}`);
+  }
+});
