@@ -2,7 +2,7 @@
  * Generators of per-channel kernels over a [R, C] view of an NHWC tensor (R = N*H*W rows of C
  * channels), specialised on C:
  *
- * - `sumRows(x, out, R)`: out[c] = sum over r of x[r, c] (a bias gradient). Rows are summed in
+ * - `sumRows(x, out, R)`: out[c] += sum over r of x[r, c] (a bias gradient). Rows are summed in
  *   blocks of 256 into fresh accumulators that are then added up, which keeps the rounding
  *   error of long sums small.
  * - `addChannels(x, bias, out, R)`: out[r, c] = x[r, c] + bias[c] (a bias add).
@@ -17,7 +17,7 @@ const BLOCK = 256;
 /** Channels (floats) summed together in registers: 8 vectors. */
 const SUM_TILE = 32;
 
-/** Adds `sumRows(x, out, R)` (byte offsets) for `C` channels. */
+/** Adds `sumRows(x, out, R)` (byte offsets; adds into out) for `C` channels. */
 export function addSumRows(mod: ModuleBuilder, exportName: string, C: number): void {
   const I = ValType.i32;
   const f = new FunctionBuilder(exportName, [I, I, I]);
@@ -79,9 +79,9 @@ export function addSumRows(mod: ModuleBuilder, exportName: string, C: number): v
       });
     });
     outer.forEach((acc, k) => {
-      f.get(out).get(acc);
-      if (isVec(k)) f.v128Store(c0 * 4 + offset(k));
-      else f.f32Store(c0 * 4 + offset(k));
+      f.get(out).get(out);
+      if (isVec(k)) f.v128Load(c0 * 4 + offset(k)).get(acc).simd(SimdOp.f32x4Add).v128Store(c0 * 4 + offset(k));
+      else f.f32Load(c0 * 4 + offset(k)).get(acc).op(Op.f32Add).f32Store(c0 * 4 + offset(k));
     });
   }
   mod.add(f);

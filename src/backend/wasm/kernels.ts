@@ -68,9 +68,25 @@ const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0
 /** Work (multiply-adds or elements) below which a call stays on one thread. */
 const PARALLEL_MIN_WORK = 1 << 17;
 
-/** Number of parts to split `items` into, for `work` total work. */
+/** Chunks per thread when a call is split (threads take chunks as they free up). */
+const CHUNKS_PER_THREAD = 4;
+
+/** Number of chunks to split `items` into, for `work` total work. */
 const partsFor = (rt: KernelRuntime, items: number, work: number): number =>
-  work < PARALLEL_MIN_WORK ? 1 : Math.min(rt.threads, items);
+  work < PARALLEL_MIN_WORK || rt.threads === 1
+    ? 1
+    : Math.max(1, Math.min(items, rt.threads * CHUNKS_PER_THREAD, Math.floor(work / (PARALLEL_MIN_WORK / 2))));
+
+/** Per-thread buffers of `floats` floats for a split call (none when it is not split), zeroed if asked. */
+function perThread(rt: KernelRuntime, chunks: number, floats: number, zero: boolean): number[] {
+  if (chunks < 2) return [];
+  const buffers = Array.from({ length: rt.threads }, () => rt.malloc(floats));
+  if (zero) {
+    const heap = rt.f32;
+    for (const b of buffers) heap.fill(0, b >>> 2, (b >>> 2) + floats);
+  }
+  return buffers;
+}
 
 /** dst[i] += each of `partials`[i] for `count` floats (float indices), then frees the partials. */
 function addPartials(rt: KernelRuntime, dst: number, partials: number[], count: number): void {
@@ -322,11 +338,9 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * filterSize));
   const out = zeros(rt, filterShape);
   const [xp, scratch] = padded(rt, x, pad);
-  // Each thread sums its images into its own zeroed partial; thread 0 into the output.
-  const partials = ranges.slice(1).map(() => rt.malloc(filterSize));
-  const work = ranges.map(() => rt.malloc(backpropFilterScratch(g, plan)));
-  const heap = rt.f32;
-  for (const p of partials) heap.fill(0, p >>> 2, (p >>> 2) + filterSize);
+  // Chunks accumulate into their thread's zeroed partial (the output for this thread).
+  const partials = perThread(rt, ranges.length, filterSize, true).slice(1);
+  const work = ranges.length < 2 ? [rt.malloc(backpropFilterScratch(g, plan))] : perThread(rt, 2, backpropFilterScratch(g, plan), false);
   const o = rt.offset(out);
   const dyo = rt.offset(dy);
   const xImage = g.Hp * g.Wp * g.ci * 4;
@@ -334,7 +348,11 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   rt.parallel(
     kernel,
     'run',
-    ranges.map(([s, c], t) => [xp + s * xImage, dyo + s * dyImage, t === 0 ? o : partials[t - 1], c * g.OH, work[t]]),
+    ranges.map(([s, c]) => [xp + s * xImage, dyo + s * dyImage, o, c * g.OH, work[0]]),
+    [
+      { index: 2, values: [o, ...partials] },
+      { index: 4, values: work },
+    ],
   );
   addPartials(rt, o, partials, filterSize);
   for (const w of work) rt.free(w);
@@ -421,11 +439,11 @@ function sum(args: KernelArgs, kernelName: string): TensorInfo | null {
   const R = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
   if (R === 0 || C === 0) return kernelName === tf.Sum ? zeros(rt, outShape) : null;
   const kernel = rt.kernel(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C));
-  const out = rt.output(outShape);
+  const out = zeros(rt, outShape);
   const ranges = splitRange(R, partsFor(rt, R, R * C));
-  const partials = ranges.slice(1).map(() => rt.malloc(C));
+  const partials = perThread(rt, ranges.length, C, true).slice(1);
   const [xo, o] = [rt.offset(x), rt.offset(out)];
-  rt.parallel(kernel, 'run', ranges.map(([s, c], t) => [xo + s * C * 4, t === 0 ? o : partials[t - 1], c]));
+  rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * C * 4, o, c]), [{ index: 1, values: [o, ...partials] }]);
   addPartials(rt, o, partials, C);
   return out;
 }

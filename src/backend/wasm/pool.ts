@@ -2,65 +2,83 @@
  * A pool of Node worker threads that run the generated kernel modules on the shared heap of the
  * threaded tfjs wasm build, so one kernel call can be split across cores.
  *
- * Dispatch is synchronous (kernels are synchronous): the calling thread writes each worker's
- * call into a shared control block and wakes it with Atomics.notify, runs its own share, then
- * waits on the workers' completion words. Compiled modules reach the workers through a message
- * port that a worker drains with `receiveMessageOnPort` when a call names a module it has not
- * instantiated yet.
+ * A job is one export of one module called on a table of argument lists (chunks of the work).
+ * The calling thread and the workers take chunks from a shared counter until none are left, so
+ * a thread slowed by other load on the machine simply takes fewer. Up to two arguments can be
+ * per-thread (a partial-sum buffer, a scratch buffer). Dispatch is synchronous: the job is
+ * written into a shared control block, workers are woken with Atomics.notify, and the caller
+ * waits on their completion words. Compiled modules reach the workers through a message port
+ * that a worker drains with `receiveMessageOnPort` when a job names a module it does not have.
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 
-/** Int32 slots per worker in the control block. */
-const SLOT = 32;
+// Control block layout (Int32): a job header, then one slot per worker.
+const MODULE = 0;
+const FUNC = 1;
+const NARGS = 2;
+const NCHUNKS = 3;
+const TABLE = 4; // byte offset of the argument table (Int32, NCHUNKS x NARGS) in the heap
+const COUNTER = 5; // next chunk to take
+const TA0 = 6; // index of per-thread argument 0, or -1
+const TA1 = 7; // index of per-thread argument 1, or -1
+const SLEEP = 8; // a word that stays 0, for short sleeps with Atomics.wait
+const HEADER = 16;
+const SLOT = 8;
 const SEQ = 0;
 const DONE = 1;
 const STATUS = 2;
-const MODULE = 3;
-const FUNC = 4;
-const NARGS = 5;
-const ARGS = 6;
-/** A word that stays 0, for short sleeps with Atomics.wait. */
-const SLEEP = SLOT - 1;
-const MAX_ARGS = SLEEP - ARGS;
+const TV0 = 3; // this thread's value for per-thread argument 0
+const TV1 = 4;
 const SHUTDOWN = -1;
+export const MAX_ARGS = 16;
 
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { memory, control, port, index } = workerData;
 const ctrl = new Int32Array(control);
-const base = index * ${SLOT};
+const slot = ${HEADER} + index * ${SLOT};
 const instances = [];
+const args = new Array(${MAX_ARGS}).fill(0);
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctrl, base + ${SEQ}, seen);
-  const seq = Atomics.load(ctrl, base + ${SEQ});
+  Atomics.wait(ctrl, slot + ${SEQ}, seen);
+  const seq = Atomics.load(ctrl, slot + ${SEQ});
   if (seq === ${SHUTDOWN}) break;
   seen = seq;
   let status = 0;
   try {
-    const id = ctrl[base + ${MODULE}];
+    const id = ctrl[${MODULE}];
     for (let tries = 0; !instances[id]; tries++) {
       const m = receiveMessageOnPort(port);
       if (!m) {
         if (tries > 5000) throw new Error('module ' + id + ' did not reach the worker');
-        Atomics.wait(ctrl, base + ${SLEEP}, 0, 1);
+        Atomics.wait(ctrl, ${SLEEP}, 0, 1);
         continue;
       }
       const { id: mid, module, names } = m.message;
       instances[mid] = { exports: new WebAssembly.Instance(module, { env: { memory } }).exports, names };
     }
     const inst = instances[id];
-    const n = ctrl[base + ${NARGS}];
-    const args = [];
-    for (let i = 0; i < n; i++) args.push(ctrl[base + ${ARGS} + i]);
-    inst.exports[inst.names[ctrl[base + ${FUNC}]]](...args);
+    const fn = inst.exports[inst.names[ctrl[${FUNC}]]];
+    const nargs = ctrl[${NARGS}], chunks = ctrl[${NCHUNKS}], ta0 = ctrl[${TA0}], ta1 = ctrl[${TA1}];
+    const tv0 = ctrl[slot + ${TV0}], tv1 = ctrl[slot + ${TV1}];
+    const table = ctrl[${TABLE}] >>> 2;
+    for (;;) {
+      const c = Atomics.add(ctrl, ${COUNTER}, 1);
+      if (c >= chunks) break;
+      const heap = new Int32Array(memory.buffer);
+      for (let i = 0; i < nargs; i++) args[i] = heap[table + c * nargs + i];
+      if (ta0 >= 0) args[ta0] = tv0;
+      if (ta1 >= 0) args[ta1] = tv1;
+      fn(...args.slice(0, nargs));
+    }
   } catch (e) {
     status = 1;
     try { require('node:fs').writeSync(2, 'awmtl kernel worker ' + index + ': ' + (e && e.stack || e) + '\\n'); } catch {}
   }
-  Atomics.store(ctrl, base + ${STATUS}, status);
-  Atomics.store(ctrl, base + ${DONE}, seq);
-  Atomics.notify(ctrl, base + ${DONE});
+  Atomics.store(ctrl, slot + ${STATUS}, status);
+  Atomics.store(ctrl, slot + ${DONE}, seq);
+  Atomics.notify(ctrl, slot + ${DONE});
 }
 `;
 
@@ -71,11 +89,20 @@ export interface PoolModule {
   readonly names: readonly string[];
 }
 
-/** One call: the export `fn` of `module` with i32 arguments. */
-export interface PoolCall {
+/** An argument whose value depends on the thread: values[0] for the caller, values[w + 1] for worker w. */
+export interface ThreadArg {
+  readonly index: number;
+  readonly values: readonly number[];
+}
+
+/** A job: export `fn` of `module` on each chunk's arguments (byte offset `table` of an Int32 table in the heap). */
+export interface PoolJob {
   readonly module: PoolModule;
   readonly fn: string;
-  readonly args: readonly number[];
+  readonly nargs: number;
+  readonly chunks: number;
+  readonly table: number;
+  readonly threadArgs: readonly ThreadArg[];
 }
 
 export class WorkerPool {
@@ -85,7 +112,7 @@ export class WorkerPool {
   private readonly ctrl: Int32Array;
   private seq = 0;
   private closed = false;
-  /** Calls run on worker threads so far (a diagnostic). */
+  /** Chunks run on worker threads so far (a diagnostic). */
   remoteCalls = 0;
 
   /** Starts `workers` threads sharing `memory` (which must be shared). */
@@ -94,7 +121,7 @@ export class WorkerPool {
     workers: number,
   ) {
     if (!(memory.buffer instanceof SharedArrayBuffer)) throw new Error('WorkerPool needs a shared WebAssembly.Memory');
-    this.ctrl = new Int32Array(new SharedArrayBuffer(Math.max(1, workers) * SLOT * 4));
+    this.ctrl = new Int32Array(new SharedArrayBuffer((HEADER + Math.max(1, workers) * SLOT) * 4));
     for (let index = 0; index < workers; index++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER_SOURCE, {
@@ -116,55 +143,68 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `calls[0]` on the calling thread (via `local`) and calls[1..] on workers 0.., and
-   * returns when all are done. Throws if a worker's call failed.
+   * Runs the job's chunks on the calling thread (through `local(args)`) and the workers, and
+   * returns when all are done. Throws if any chunk failed.
    */
-  run(calls: readonly PoolCall[], local: (call: PoolCall) => void): void {
+  run(job: PoolJob, local: (args: number[]) => void): void {
     if (this.closed) throw new Error('WorkerPool is closed');
-    const remote = calls.length - 1;
-    if (remote > this.workers.length) throw new Error(`${calls.length} calls for ${this.workers.length + 1} threads`);
+    if (job.nargs > MAX_ARGS) throw new Error(`at most ${MAX_ARGS} arguments per call`);
+    if (job.threadArgs.length > 2) throw new Error('at most two per-thread arguments');
+    const fn = job.module.names.indexOf(job.fn);
+    if (fn < 0) throw new Error(`no export ${job.fn}`);
+    const workers = Math.min(this.workers.length, job.chunks - 1);
+    const c = this.ctrl;
+    c[MODULE] = job.module.id;
+    c[FUNC] = fn;
+    c[NARGS] = job.nargs;
+    c[NCHUNKS] = job.chunks;
+    c[TABLE] = job.table;
+    c[TA0] = job.threadArgs[0]?.index ?? -1;
+    c[TA1] = job.threadArgs[1]?.index ?? -1;
+    Atomics.store(c, COUNTER, 0);
     const seq = ++this.seq;
-    for (let w = 0; w < remote; w++) {
-      const call = calls[w + 1];
-      if (call.args.length > MAX_ARGS) throw new Error(`at most ${MAX_ARGS} arguments per call`);
-      if (!this.sent[w].has(call.module.id)) {
-        const { id, module, names } = call.module;
+    for (let w = 0; w < workers; w++) {
+      if (!this.sent[w].has(job.module.id)) {
+        const { id, module, names } = job.module;
         this.ports[w].postMessage({ id, module, names });
         this.sent[w].add(id);
       }
-      const base = w * SLOT;
-      const fn = call.module.names.indexOf(call.fn);
-      if (fn < 0) throw new Error(`no export ${call.fn}`);
-      this.ctrl[base + MODULE] = call.module.id;
-      this.ctrl[base + FUNC] = fn;
-      this.ctrl[base + NARGS] = call.args.length;
-      call.args.forEach((a, i) => {
-        this.ctrl[base + ARGS + i] = a | 0;
-      });
-      Atomics.store(this.ctrl, base + SEQ, seq);
-      Atomics.notify(this.ctrl, base + SEQ);
+      const slot = HEADER + w * SLOT;
+      c[slot + TV0] = job.threadArgs[0]?.values[w + 1] ?? 0;
+      c[slot + TV1] = job.threadArgs[1]?.values[w + 1] ?? 0;
+      Atomics.store(c, slot + SEQ, seq);
+      Atomics.notify(c, slot + SEQ);
     }
     let failure: unknown = null;
-    if (calls.length > 0) {
-      try {
-        local(calls[0]);
-      } catch (e) {
-        failure = e;
+    let localChunks = 0;
+    try {
+      const table = job.table >>> 2;
+      for (;;) {
+        const k = Atomics.add(c, COUNTER, 1);
+        if (k >= job.chunks) break;
+        const heap = new Int32Array(this.memory.buffer);
+        const args = Array.from({ length: job.nargs }, (_, i) => heap[table + k * job.nargs + i]);
+        for (const ta of job.threadArgs) args[ta.index] = ta.values[0];
+        local(args);
+        localChunks++;
       }
+    } catch (e) {
+      failure = e;
+      Atomics.store(c, COUNTER, job.chunks); // let the workers stop
     }
     let failed = 0;
-    for (let w = 0; w < remote; w++) {
-      const base = w * SLOT;
+    for (let w = 0; w < workers; w++) {
+      const slot = HEADER + w * SLOT;
       for (;;) {
-        const done = Atomics.load(this.ctrl, base + DONE);
+        const done = Atomics.load(c, slot + DONE);
         if (done === seq) break;
-        Atomics.wait(this.ctrl, base + DONE, done, 1000);
+        Atomics.wait(c, slot + DONE, done, 1000);
       }
-      if (this.ctrl[base + STATUS] !== 0) failed++;
+      if (c[slot + STATUS] !== 0) failed++;
     }
-    this.remoteCalls += remote;
+    this.remoteCalls += job.chunks - localChunks;
     if (failure) throw failure;
-    if (failed) throw new Error(`${failed} kernel worker call(s) failed (see stderr)`);
+    if (failed) throw new Error(`${failed} kernel worker(s) failed (see stderr)`);
   }
 
   /** Stops the workers. */
@@ -172,8 +212,9 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     for (let w = 0; w < this.workers.length; w++) {
-      Atomics.store(this.ctrl, w * SLOT + SEQ, SHUTDOWN);
-      Atomics.notify(this.ctrl, w * SLOT + SEQ);
+      const slot = HEADER + w * SLOT;
+      Atomics.store(this.ctrl, slot + SEQ, SHUTDOWN);
+      Atomics.notify(this.ctrl, slot + SEQ);
       this.ports[w].close();
     }
   }

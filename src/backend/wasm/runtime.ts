@@ -5,7 +5,7 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { ModuleBuilder } from './emitter.js';
-import { type PoolCall, type PoolModule, WorkerPool } from './pool.js';
+import { type PoolModule, type ThreadArg, WorkerPool } from './pool.js';
 
 /** The parts of the Emscripten module and of BackendWasm the kernels use. */
 export interface WasmModuleLike {
@@ -107,15 +107,32 @@ export class KernelRuntime {
     return this.pool?.remoteCalls ?? 0;
   }
 
-  /** Calls `fn` of `kernel` once per argument list, in parallel when there is a pool. */
-  parallel(kernel: Kernel, fn: string, argLists: readonly (readonly number[])[]): void {
+  /**
+   * Calls `fn` of `kernel` once per chunk (argument list), spread over the threads when there is
+   * a pool. Chunks must be independent, except through per-thread arguments (`threadArgs`:
+   * values[0] on this thread, values[w + 1] on worker w), which must tolerate several chunks in
+   * a row on one thread (accumulate, or be scratch).
+   */
+  parallel(kernel: Kernel, fn: string, chunks: readonly (readonly number[])[], threadArgs: readonly ThreadArg[] = []): void {
     const f = kernel.exports[fn];
-    if (!this.pool || argLists.length < 2) {
-      for (const args of argLists) f(...args);
+    const withThreadArgs = (args: readonly number[]): number[] => {
+      const a = [...args];
+      for (const ta of threadArgs) a[ta.index] = ta.values[0];
+      return a;
+    };
+    if (!this.pool || chunks.length < 2) {
+      for (const args of chunks) f(...withThreadArgs(args));
       return;
     }
-    const calls: PoolCall[] = argLists.map((args) => ({ module: kernel.pooled, fn, args }));
-    this.pool.run(calls, (call) => f(...call.args));
+    const nargs = chunks[0].length;
+    const table = this.malloc(chunks.length * nargs);
+    const heap = this.i32;
+    chunks.forEach((args, k) => args.forEach((a, i) => (heap[(table >>> 2) + k * nargs + i] = a | 0)));
+    try {
+      this.pool.run({ module: kernel.pooled, fn, nargs, chunks: chunks.length, table, threadArgs }, (args) => f(...args));
+    } finally {
+      this.free(table);
+    }
   }
 
   /** Byte offset of a tensor's data in the heap. */
