@@ -1,10 +1,11 @@
 /**
- * Training kernels for the tfjs `wasm` backend, built on the generated modules of this folder:
- * Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22),
- * MaxPoolGrad, and the per-channel Sum (bias gradient) and Add (bias add) that dominate a step
- * once the convolutions are fast; Identity and same-dtype Cast become copy-free. Each kernel
- * falls back to the shipped one (where there is one) for cases it does not cover (dilation > 1,
- * NCHW, other reductions and broadcasts, other dtypes).
+ * Training kernels for the tfjs `wasm` backend, built on the modules generated in this folder
+ * (see README.md for the list and how each works): the convolutions and their gradients
+ * (Conv2DBackpropFilter is absent from tfjs-backend-wasm 4.22), pooling gradients, the
+ * per-channel and element-wise kernels that dominate a step once the convolutions are fast, and
+ * copy-free or block-copy versions of the data-movement kernels. Each kernel falls back to the
+ * shipped one (where there is one) for cases it does not cover (dilation > 1, NCHW, other
+ * dtypes, reductions or broadcasts). Work is split over the kernel worker pool when there is one.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -227,7 +228,9 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs;
   const inputShape = args.attrs.inputShape as number[];
   const info = convInfoOf(inputShape, filter.shape, args.attrs, 1);
-  if (info.dataFormat !== 'channelsLast') return fallback(tf.Conv2DBackpropInput, args);
+  if (info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+    return fallback(tf.Conv2DBackpropInput, args);
+  }
   const rt = runtimeFor(args.backend);
   if (isEmpty(inputShape) || isEmpty(dy.shape)) return zeros(rt, info.inShape);
   const { filterHeight: KH, filterWidth: KW, inChannels: ci, outChannels: CO } = info;
@@ -311,8 +314,8 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const { x, dy } = args.inputs;
   const filterShape = args.attrs.filterShape as number[];
   const info = convInfoOf(x.shape, filterShape, args.attrs, 1);
-  if (info.dataFormat !== 'channelsLast') {
-    throw new Error('awmtl wasm Conv2DBackpropFilter: only NHWC (channelsLast) is supported');
+  if (info.dataFormat !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new Error('awmtl wasm Conv2DBackpropFilter: only float32 NHWC (channelsLast) is supported');
   }
   const rt = runtimeFor(args.backend);
   if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
