@@ -82,7 +82,9 @@ export const compareTableSvg = (table: CompareTable): string => {
   const others = rows.filter((r) => r.strategy !== table.baseline && r.delta !== null);
   const mapTop = axisY + 40;
   const cell = Math.max(12, Math.min(28, Math.floor((barX + barW - 110) / Math.max(1, table.tasks.length))));
-  const limit = Math.max(0.01, ...others.flatMap((r) => (r.delta ?? []).filter(Number.isFinite).map(Math.abs)));
+  // Saturate at the 90th percentile of the non-zero differences (at least 0.5 pp), so one outlier does not wash out the rest.
+  const magnitudes = others.flatMap((r) => (r.delta ?? []).filter((d) => Number.isFinite(d) && d !== 0).map(Math.abs)).sort((a, b) => a - b);
+  const limit = Math.max(0.005, magnitudes.length === 0 ? 0 : magnitudes[Math.min(magnitudes.length - 1, Math.floor(magnitudes.length * 0.9))]);
   const labelH = Math.min(140, 8 + 6 * Math.max(0, ...table.tasks.map((t) => t.length)));
   let height = mapTop;
   if (others.length > 0) {
