@@ -61,20 +61,27 @@ async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false
   return { ok: false, why: failures.join('; ') };
 }
 
-async function loadWasm(threads: number): Promise<BackendInfo> {
+async function loadWasm(threads: number, log: (msg: string) => void): Promise<BackendInfo> {
   registerWasmTrainingKernels();
+  const simdSupport = async (): Promise<boolean> => (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   if (threads > 1) {
     // The threaded build (shared heap) lets the kernels split work over a worker pool.
-    if (!(await startThreadedWasm(threads))) {
-      throw new Error(`the threaded tfjs wasm build failed to start (${threads} threads requested)`);
+    let why = '';
+    try {
+      if (await startThreadedWasm(threads)) {
+        runtimeFor(tf.backend()).setThreads(threads);
+        return { name: 'wasm', threads, simd: await simdSupport(), reason: 'wasm (threaded SIMD build, kernel worker pool) with awmtl training kernels' };
+      }
+      why = 'the threaded build failed to initialise';
+    } catch (e) {
+      why = errorText(e);
     }
-    runtimeFor(tf.backend()).setThreads(threads);
-  } else if (!(await tf.setBackend('wasm'))) {
-    throw new Error('the tfjs wasm backend failed to initialise');
+    log(`warning: ${threads} wasm threads requested but ${why}; using one thread`);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const build = threads > 1 ? 'threaded SIMD build, kernel worker pool' : 'SIMD build';
-  return { name: 'wasm', threads, simd, reason: `wasm (${build}) with awmtl training kernels` };
+  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
+  const note = threads > 1 ? `; ${threads} threads requested, the threaded build failed` : '';
+  return { name: 'wasm', threads: 1, simd: await simdSupport(), reason: `wasm (SIMD build) with awmtl training kernels${note}` };
 }
 
 async function loadCpu(reason: string): Promise<BackendInfo> {
@@ -115,7 +122,7 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
     }
     case 'wasm':
       try {
-        info = await loadWasm(threads);
+        info = await loadWasm(threads, log);
       } catch (e) {
         throw new Error(`backend 'wasm' requested but cannot load: ${errorText(e)}`);
       }
@@ -130,7 +137,7 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
         break;
       }
       try {
-        const wasm = await loadWasm(threads);
+        const wasm = await loadWasm(threads, log);
         info = { ...wasm, reason: `auto: ${wasm.reason}; no native TensorFlow (${native.why})` };
       } catch (e) {
         info = await loadCpu(
