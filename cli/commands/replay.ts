@@ -146,6 +146,11 @@ export const parseReplayArgs = (
   }
   const strategy = createStrategy(name, params as StrategyParams);
   if (E.isLeft(strategy)) return E.left(usageError(formatParamError(strategy.left)));
+  if (strategy.right.inGraph !== undefined) {
+    return E.left(
+      usageError(`strategy ${name} learns its weights inside the training step (from gradients), so a loss log cannot replay it; its weights are in the log's weights field`),
+    );
+  }
   const positionals = parsed.right.positionals;
   if (positionals.length !== 1) {
     return E.left(usageError(`expected one input FILE (or - for stdin), got ${positionals.length}`));

@@ -166,3 +166,11 @@ test('bad options are usage errors (exit 2)', async (t) => {
   const u = await runCli(['replay', '--strategy', 'ew', '--min-weight', '0.1', file('z.jsonl', '[1]\n')]);
   t.regex(u.stderr, /unknown parameter for strategy ew/);
 });
+
+test('in-graph strategies (uw, gradnorm) are refused: a loss log cannot replay them', async (t) => {
+  for (const strategy of ['uw', 'gradnorm']) {
+    const r = await runCli(['replay', '--strategy', strategy, file(`ig-${strategy}.jsonl`, '[1, 2]\n')]);
+    t.is(r.code, 2);
+    t.regex(r.stderr, new RegExp(`strategy ${strategy} learns its weights inside the training step`));
+  }
+});
