@@ -129,7 +129,7 @@ test.serial('the kernels leak no tensors over repeated calls', async (t) => {
   f.dispose();
 });
 
-test.serial('Sum over leading axes (bias gradients) agrees with the cpu backend; other sums still work', async (t) => {
+test.serial('Sum over leading or middle axes (bias gradients, pooling) agrees with the cpu backend; other sums still work', async (t) => {
   // [shape, axes, keepDims]: channel tails of 1-3 floats, two register tiles (C > 32), > 256 rows.
   const sumCases: [number[], number | number[], boolean][] = [
     [[3, 10, 10, 16], [0, 1, 2], false],
@@ -138,6 +138,8 @@ test.serial('Sum over leading axes (bias gradients) agrees with the cpu backend;
     [[4, 70], [0], true],
     [[2, 3, 1], [0, 1], false],
     [[6, 7, 260], [0, 1], false],
+    [[4, 6, 7, 9], [1, 2], false], // middle axes (global average pooling)
+    [[2, 3, 5, 37], [1, 2], true],
     [[3, 4, 5], [1, 2], false], // trailing axes: shipped kernel
     [[3, 4, 5], [0, 2], true], // non-contiguous: shipped kernel
     [[5, 6], [0, 1], false], // everything: shipped kernel
@@ -243,11 +245,12 @@ test.serial('Tile agrees with the cpu backend (batch-norm broadcasts, inner repe
   }
 });
 
-test.serial('Mean over leading axes agrees with the cpu backend; other means still work', async (t) => {
+test.serial('Mean over leading or middle axes agrees with the cpu backend; other means still work', async (t) => {
   const cases: [number[], number | number[], boolean][] = [
     [[3, 10, 10, 16], [0, 1, 2], false],
     [[2, 5, 7, 6], [0, 1, 2], true],
     [[300, 5], 0, false],
+    [[4, 6, 7, 9], [1, 2], true],
     [[3, 4, 5], [1, 2], false], // shipped kernel
   ];
   for (const [shape, axis, keepDims] of cases) {

@@ -423,29 +423,46 @@ function cast(args: KernelArgs): TensorInfo {
 
 /** Largest channel count the per-channel kernels are generated for. */
 const MAX_CHANNELS = 4096;
+/** Largest number of outer indices a reduction over middle axes is split into. */
+const MAX_OUTER = 4096;
 
-/** Sum over leading axes of a float32 tensor (bias gradients); other sums use the shipped kernel. */
+/** Sum over a run of axes before the last (bias gradients, ...); other sums use the shipped kernel. */
 function sumKernel(args: KernelArgs): TensorInfo {
   return sum(args, tf.Sum) ?? fallback(tf.Sum, args);
 }
 
-/** The sum over leading axes, or null when the call is not of that form. */
+/**
+ * The sum over one contiguous run of axes [a, b] that leaves the last axis (bias gradients and
+ * batch-norm moments: [0, 1, 2]; global average pooling: [1, 2]), or null when the call is not of
+ * that form. With O = size of the axes before a, R = the reduced size, C = the size after b:
+ * out[o, c] = sum over r of x[o, r, c].
+ */
 function sum(args: KernelArgs, kernelName: string): TensorInfo | null {
   const { x } = args.inputs;
   const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
-  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
-  const C = x.shape.slice(axes.length).reduce((a, b) => a * b, 1);
-  if (x.dtype !== 'float32' || !leading || C > MAX_CHANNELS) return null;
+  const first = axes[0];
+  const contiguous = axes.length > 0 && axes.every((a, i) => a === first + i);
+  const last = first + axes.length - 1;
+  if (x.dtype !== 'float32' || !contiguous || last >= x.shape.length - 1) return null;
+  const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
+  const O = size(x.shape.slice(0, first));
+  const R = size(x.shape.slice(first, last + 1));
+  const C = size(x.shape.slice(last + 1));
+  if (C > MAX_CHANNELS || O > MAX_OUTER) return null;
   const rt = runtimeFor(args.backend);
-  const rest = x.shape.slice(axes.length);
-  const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
-  const R = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-  if (R === 0 || C === 0) return kernelName === tf.Sum ? zeros(rt, outShape) : null;
+  const outShape = x.shape.flatMap((d, i) => (i < first || i > last ? [d] : args.attrs.keepDims ? [1] : []));
+  if (O * R * C === 0) return kernelName === tf.Sum ? zeros(rt, outShape) : null;
   const kernel = rt.kernel(`sumRows:${C}`, (mod) => addSumRows(mod, 'run', C));
   const out = zeros(rt, outShape);
+  const [xo, o] = [rt.offset(x), rt.offset(out)];
+  if (O > 1) {
+    // One chunk per outer index (each writes its own outputs).
+    const chunks = Array.from({ length: O }, (_, k) => [xo + k * R * C * 4, o + k * C * 4, R]);
+    rt.parallel(kernel, 'run', chunks, [], partsFor(rt, O, O * R * C) > 1);
+    return out;
+  }
   const ranges = splitRange(R, partsFor(rt, R, R * C));
   const partials = perThread(rt, ranges.length, C, true).slice(1);
-  const [xo, o] = [rt.offset(x), rt.offset(out)];
   rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xo + s * C * 4, o, c]), [{ index: 1, values: [o, ...partials] }]);
   addPartials(rt, o, partials, C);
   return out;
@@ -481,7 +498,7 @@ function add(args: KernelArgs): TensorInfo {
   return out;
 }
 
-/** Mean over leading axes of a float32 tensor (batch-norm moments); other means use the shipped kernel. */
+/** Mean over a run of axes before the last (batch-norm moments, global average pooling); others use the shipped kernel. */
 function mean(args: KernelArgs): TensorInfo {
   const { x } = args.inputs;
   const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape);

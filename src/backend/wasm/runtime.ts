@@ -111,16 +111,22 @@ export class KernelRuntime {
    * Calls `fn` of `kernel` once per chunk (argument list), spread over the threads when there is
    * a pool. Chunks must be independent, except through per-thread arguments (`threadArgs`:
    * values[0] on this thread, values[w + 1] on worker w), which must tolerate several chunks in
-   * a row on one thread (accumulate, or be scratch).
+   * a row on one thread (accumulate, or be scratch). `split` false keeps all on this thread.
    */
-  parallel(kernel: Kernel, fn: string, chunks: readonly (readonly number[])[], threadArgs: readonly ThreadArg[] = []): void {
+  parallel(
+    kernel: Kernel,
+    fn: string,
+    chunks: readonly (readonly number[])[],
+    threadArgs: readonly ThreadArg[] = [],
+    split = true,
+  ): void {
     const f = kernel.exports[fn];
     const withThreadArgs = (args: readonly number[]): number[] => {
       const a = [...args];
       for (const ta of threadArgs) a[ta.index] = ta.values[0];
       return a;
     };
-    if (!this.pool || chunks.length < 2) {
+    if (!this.pool || chunks.length < 2 || !split) {
       for (const args of chunks) f(...withThreadArgs(args));
       return;
     }
