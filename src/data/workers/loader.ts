@@ -1,0 +1,123 @@
+/**
+ * Batch loading through the fast input path: images come from the
+ * preprocessed cache when one is open (pread of the record + normalise +
+ * flip) and are decoded from their files otherwise; the work runs in the
+ * worker pool when there is one (in chunks spread over the workers, written
+ * into the batch's shared memory in place) and on this thread when not.
+ *
+ * Same contract and same bytes as src/data/batchLoader.ts `loadBatch`: slot i
+ * holds indices[i]'s image, or with skipBadImages the good images packed in
+ * input order (`slots` maps rows back); without it the first bad image in
+ * input order is the error. Errors name the file.
+ */
+import * as E from 'fp-ts/Either';
+import type { SplitView } from '../attributeDataset.js';
+import type { Batch } from '../batch.js';
+import type { BatchError, LoadBatchOptions, LoadedBatch } from '../batchLoader.js';
+import { type ImageError, NORMALISE_HALF } from '../images.js';
+import type { ImageCache } from '../cache/open.js';
+import type { WorkerPool } from './pool.js';
+import { type LoadItem, type LoadTask, performLoad, ShardReader } from './work.js';
+
+export interface BatchLoader {
+  loadBatch(split: SplitView, indices: ArrayLike<number>, tasks: number, options: LoadBatchOptions): Promise<E.Either<BatchError, LoadedBatch>>;
+  /** Closes what the loader itself opened (this thread's shard files); the pool is its owner's. */
+  close(): void;
+}
+
+export interface BatchLoaderOptions {
+  readonly cache?: ImageCache;
+  readonly pool?: WorkerPool;
+  /** Chunks per worker a batch is split into (default 2: the workers stay busy while one chunk's reply waits). */
+  readonly chunksPerWorker?: number;
+}
+
+export const createBatchLoader = (options: BatchLoaderOptions = {}): BatchLoader => {
+  const { cache, pool } = options;
+  const shards = new ShardReader();
+  const chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? 2));
+  return {
+    close: () => shards.close(),
+    loadBatch: async (split, indices, tasks, opts) => {
+      const { height, width } = opts.image;
+      const n = indices.length;
+      const per = height * width * 3;
+      const images = new Float32Array(pool === undefined ? new ArrayBuffer(n * per * 4) : new SharedArrayBuffer(n * per * 4));
+      const errors: (ImageError | null)[] = new Array<ImageError | null>(n).fill(null);
+      const items: LoadItem[] = [];
+      const itemSlot: number[] = [];
+      const flips = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const path = split.imagePath(indices[i]);
+        const entry = cache?.lookup(path);
+        if (entry !== undefined && 'error' in entry) {
+          errors[i] = entry.error;
+          continue;
+        }
+        itemSlot.push(i);
+        items.push(entry === undefined ? { path } : { path, cached: entry.record });
+        flips[items.length - 1] = opts.flips?.[i] === 1 ? 1 : 0;
+      }
+      // Items are contiguous in slot order except around cached errors: run chunks of consecutive slots.
+      const base = {
+        height,
+        width,
+        crop: opts.image.crop,
+        normalisation: opts.image.normalisation ?? NORMALISE_HALF,
+        out: images,
+      };
+      const chunks = pool === undefined ? 1 : Math.min(items.length, pool.size * chunksPerWorker);
+      const size = Math.ceil(items.length / Math.max(1, chunks));
+      const runs: Promise<void>[] = [];
+      for (let from = 0; from < items.length; ) {
+        // A chunk of at most `size` items whose slots are consecutive.
+        let to = from + 1;
+        while (to < items.length && to - from < size && itemSlot[to] === itemSlot[to - 1] + 1) to++;
+        const task: LoadTask = { ...base, items: items.slice(from, to), flips: flips.slice(from, to), outOffset: itemSlot[from] * per };
+        const start = from;
+        runs.push(
+          (pool === undefined ? performLoad(task, shards) : pool.load(task)).then((result) => {
+            for (let k = 0; k < result.length; k++) errors[itemSlot[start + k]] = result[k];
+          }),
+        );
+        from = to;
+      }
+      await Promise.all(runs);
+      // Pack the good images (in input order) and decide on the bad ones.
+      const slots: number[] = [];
+      const skipped: ImageError[] = [];
+      for (let i = 0; i < n; i++) {
+        const error = errors[i];
+        if (error !== null) {
+          if (opts.skipBadImages !== true) return E.left(error);
+          skipped.push(error);
+          continue;
+        }
+        if (slots.length !== i) images.copyWithin(slots.length * per, i * per, (i + 1) * per);
+        slots.push(i);
+      }
+      const count = slots.length;
+      if (count === 0) {
+        return E.left({ _tag: 'EmptyBatch', message: `every image of a batch of ${n} was unreadable (first: ${skipped[0]?.message ?? '?'})` });
+      }
+      const labels = new Float32Array(count * tasks);
+      const ids: string[] = [];
+      for (let s = 0; s < count; s++) {
+        const sample = indices[slots[s]];
+        split.labelsInto(sample, labels, s * tasks);
+        ids.push(split.id(sample));
+      }
+      const batch: Batch = {
+        images: count === n ? images : images.slice(0, count * per),
+        labels,
+        size: count,
+        height,
+        width,
+        channels: 3,
+        tasks,
+        ids,
+      };
+      return E.right({ batch, slots: Int32Array.from(slots), skipped });
+    },
+  };
+};
