@@ -5,11 +5,13 @@
  */
 import * as E from 'fp-ts/Either';
 import type { AttributeDataset, SplitName } from '../src/data/attributeDataset.js';
-import { loadBatch } from '../src/data/batchLoader.js';
 import type { ImageOptions } from '../src/data/images.js';
+import { type InputSettings, openInput } from '../src/data/workers/input.js';
+import type { BatchLoader } from '../src/data/workers/loader.js';
 import { type AttributeReport, attributeMetrics } from '../src/metrics/index.js';
 import { logitLayout } from '../src/tasks.js';
 import type { Trainer } from '../src/train/trainer.js';
+import { readAhead } from './batches.js';
 import type { RunUi } from './train.js';
 
 export interface SplitEvaluation {
@@ -27,6 +29,10 @@ export interface EvaluateSettings {
   readonly image: ImageOptions;
   readonly valBatchSize: number;
   readonly skipBadImages: boolean;
+  /** Load through this (a run's open input); without, the input is opened (cache if valid, workers) and closed here. */
+  readonly loader?: BatchLoader;
+  /** Cache and worker settings when the input is opened here. */
+  readonly input?: InputSettings;
 }
 
 /**
@@ -64,20 +70,47 @@ export const evaluateSplit = async (
   let filled = 0;
   let skipped = 0;
   const progress = ui?.progress(`eval ${split}`, total);
-  for (let start = 0; start < total; start += batchSize) {
-    const indices = Int32Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => start + i);
-    const loaded = await loadBatch(view, indices, m, { image: settings.image, skipBadImages: settings.skipBadImages });
-    if (E.isLeft(loaded)) return E.left({ message: loaded.left.message });
-    const { batch, slots } = loaded.right;
-    for (let i = 0; i < batch.size; i++) samples[filled + i] = indices[slots[i]];
-    skipped += loaded.right.skipped.length;
-    for (const s of loaded.right.skipped) progress?.log(`skipped image: ${s.message}`);
-    const result = await trainer.evaluate(batch);
-    logits.set(result.logits, filled * width);
-    labels.set(batch.labels, filled * m);
-    for (let j = 0; j < m; j++) lossSums[j] += result.loss[j] * batch.size;
-    filled += batch.size;
-    progress?.update(Math.min(start + batchSize, total));
+  const opened =
+    settings.loader === undefined
+      ? await openInput(dataset, settings.image, { settings: settings.input, splits: [split], limit: total, log: ui?.info })
+      : undefined;
+  if (opened !== undefined) ui?.info(opened.description);
+  const loader = (settings.loader ?? opened?.loader) as BatchLoader;
+  // Batch b covers images [b * batchSize, ...); the next one is loaded while this one is evaluated.
+  const batches = readAhead(
+    (b) => {
+      const start = b * batchSize;
+      const indices = Int32Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => start + i);
+      return loader.loadBatch(view, indices, m, { image: settings.image, skipBadImages: settings.skipBadImages }).then((loaded) => ({ indices, loaded }));
+    },
+    2,
+    Math.ceil(total / batchSize) - 1,
+  );
+  try {
+    for (let b = 0; b * batchSize < total; b++) {
+      const start = b * batchSize;
+      let next;
+      try {
+        next = await batches.get(b);
+      } catch (error) {
+        return E.left({ message: error instanceof Error ? error.message : String(error) });
+      }
+      const { indices, loaded } = next;
+      if (E.isLeft(loaded)) return E.left({ message: loaded.left.message });
+      const { batch, slots } = loaded.right;
+      for (let i = 0; i < batch.size; i++) samples[filled + i] = indices[slots[i]];
+      skipped += loaded.right.skipped.length;
+      for (const s of loaded.right.skipped) progress?.log(`skipped image: ${s.message}`);
+      const result = await trainer.evaluate(batch);
+      logits.set(result.logits, filled * width);
+      labels.set(batch.labels, filled * m);
+      for (let j = 0; j < m; j++) lossSums[j] += result.loss[j] * batch.size;
+      filled += batch.size;
+      progress?.update(Math.min(start + batchSize, total));
+    }
+  } finally {
+    await batches.drain();
+    await opened?.close();
   }
   progress?.done(total);
   const rowsLogits = logits.subarray(0, filled * width);
