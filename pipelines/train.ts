@@ -23,6 +23,7 @@ import type { Batch } from '../src/data/batch.js';
 import type { AttributeDataset, SplitView } from '../src/data/attributeDataset.js';
 import type { ImageOptions } from '../src/data/images.js';
 import type { ValDraw } from '../src/data/sampler.js';
+import type { InputSettings } from '../src/data/workers/input.js';
 import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/trainingLog.js';
 import { buildModel, describeModelError, loadModel, type ModelMeta, saveModel } from '../src/model/index.js';
 import type { LossKind } from '../src/train/losses.js';
@@ -30,7 +31,7 @@ import type { OptimizerConfig } from '../src/train/optimizers.js';
 import { withInGraphWeighting } from '../src/train/inGraph.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
-import { BatchFailure, createBatchSources } from './batches.js';
+import { BatchFailure, openBatchSources } from './batches.js';
 import { evaluateSplit, type ExtraMetrics, type SplitEvaluation } from './evaluate.js';
 import { writeRunReport } from './report.js';
 
@@ -101,6 +102,17 @@ export interface RunSummary {
   readonly baselines: Readonly<Partial<Record<'val' | 'test', Baseline>>>;
   readonly skippedImages: number;
   readonly seconds: number;
+  /**
+   * Seconds of the training loop spent neither in training steps nor in the
+   * work after each (log, progress, evaluation, checkpoint): waiting for
+   * batches, plus the main thread's own share of the input work (an upper
+   * bound of the input stall).
+   */
+  readonly waitSeconds: number;
+  /** waitSeconds / (waitSeconds + seconds in training steps). */
+  readonly waitFraction: number;
+  /** Where the images came from (cache or decoding, worker threads). */
+  readonly input: string;
 }
 
 /** Raised inside the stream to stop it with a message; turned back into a Left at the end. */
@@ -178,7 +190,13 @@ const checkConfig = (dataset: AttributeDataset, config: TrainConfig): string | u
 export const runTraining = async (
   dataset: AttributeDataset,
   config: TrainConfig,
-  options: { readonly resume?: boolean; readonly ui?: RunUi; readonly extraMetrics?: ExtraMetrics } = {},
+  options: {
+    readonly resume?: boolean;
+    readonly ui?: RunUi;
+    readonly extraMetrics?: ExtraMetrics;
+    /** Preprocessed cache and worker threads (default: the default cache if valid, default workers). */
+    readonly input?: InputSettings;
+  } = {},
 ): Promise<E.Either<RunError, RunSummary>> => {
   const ui = options.ui ?? silentUi;
   const started = performance.now();
@@ -248,10 +266,16 @@ export const runTraining = async (
 
   const progress = ui.progress('train', config.iterations);
   let skippedImages = 0;
-  const sources = createBatchSources(dataset, config, (skip) => {
-    skippedImages += 1;
-    progress.log(`skipped image: ${skip.message}`);
-  });
+  const sources = await openBatchSources(
+    dataset,
+    config,
+    (skip) => {
+      skippedImages += 1;
+      progress.log(`skipped image: ${skip.message}`);
+    },
+    { input: options.input, log: (message) => progress.log(message) },
+  );
+  progress.log(sources.description);
   const needed = config.iterations - start;
   let nextTrain = start + 1;
   let nextVal = start + 1;
@@ -282,7 +306,7 @@ export const runTraining = async (
   };
 
   const interimEval = async (iteration: number): Promise<void> => {
-    const result = await evaluateSplit(trainer, dataset, 'val', config, config.evalLimit);
+    const result = await evaluateSplit(trainer, dataset, 'val', { ...config, loader: sources.loader }, config.evalLimit);
     if (E.isLeft(result)) throw new Stop(result.left.message);
     const line = {
       iteration,
@@ -308,9 +332,25 @@ export const runTraining = async (
   // Evaluation and checkpoints run between two steps: the next step waits for
   // them (they read the model), while batches keep being prepared meanwhile.
   let between: Promise<unknown> = Promise.resolve();
+  // Time accounting for waitSeconds: the loop's wall time = steps + the work after each (log, evaluation, checkpoint) + the rest (waiting).
+  let stepSeconds = 0;
+  let betweenSeconds = 0;
+  const timed = async <A>(work: () => Promise<A>): Promise<A> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      betweenSeconds += (performance.now() - t0) / 1000;
+    }
+  };
   const step = async (request: { train: Batch; val: Batch; weights: Vector }) => {
     await between;
-    return trainer.step(request.train, request.val, request.weights);
+    const t0 = performance.now();
+    try {
+      return await trainer.step(request.train, request.val, request.weights);
+    } finally {
+      stepSeconds += (performance.now() - t0) / 1000;
+    }
   };
 
   const afterStep = async (record: LogRecord): Promise<LogRecord> => {
@@ -336,6 +376,7 @@ export const runTraining = async (
   };
 
   let failure: string | undefined;
+  const loopStarted = performance.now();
   if (needed > 0) {
     try {
       await lastValueFrom(
@@ -351,7 +392,7 @@ export const runTraining = async (
               }
             }),
             concatMap((record) => {
-              const work = afterStep(record);
+              const work = timed(() => afterStep(record));
               between = work.catch(() => undefined);
               return work;
             }),
@@ -367,6 +408,9 @@ export const runTraining = async (
             : `training failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
     }
   }
+  const loopSeconds = (performance.now() - loopStarted) / 1000;
+  const waitSeconds = Math.max(0, loopSeconds - stepSeconds - betweenSeconds);
+  const waitFraction = waitSeconds + stepSeconds > 0 ? waitSeconds / (waitSeconds + stepSeconds) : 0;
   demand.complete();
   await sources.close();
   if (failure !== undefined) {
@@ -393,7 +437,7 @@ export const runTraining = async (
       ui.info(`final evaluation: the ${split} split is empty, skipped`);
       continue;
     }
-    const result = await evaluateSplit(trainer, dataset, split, config, Infinity, ui, options.extraMetrics);
+    const result = await evaluateSplit(trainer, dataset, split, { ...config, input: options.input }, Infinity, ui, options.extraMetrics);
     if (E.isLeft(result)) return E.left(runError(result.left.message));
     evaluations[split] = result.right;
   }
@@ -410,6 +454,7 @@ export const runTraining = async (
     baselines,
     splits: Object.fromEntries(Object.entries(evaluations).map(([k, v]) => [k, metricsJson(v)])),
     data: { ...dataset.facts, skippedImages, warnings: dataset.warnings },
+    input: { source: sources.description, waitSeconds, waitFraction, stepSeconds },
   };
   await writeFile(join(out, METRICS_JSON), `${JSON.stringify(metrics, null, 2)}\n`);
   trainer.dispose();
@@ -436,6 +481,9 @@ export const runTraining = async (
     baselines,
     skippedImages,
     seconds: (performance.now() - started) / 1000,
+    waitSeconds,
+    waitFraction,
+    input: sources.description,
   });
 };
 

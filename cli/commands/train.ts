@@ -25,6 +25,7 @@ import { CROP_PRESETS, type Crop, type ImageOptions } from '../../src/data/image
 import { DEFAULT_BACKBONE, knownBackbones } from '../../src/model/index.js';
 import { ADAM_DEFAULTS, parseOptimizerConfig, SGD_DEFAULTS } from '../../src/train/optimizers.js';
 import { epochSampler } from '../../src/data/sampler.js';
+import type { InputSettings } from '../../src/data/workers/input.js';
 import { findStrategy, strategyNames } from '../../src/weighting/index.js';
 import { cliUi, printSummary } from '../ui.js';
 
@@ -64,6 +65,9 @@ export const trainOptionSpec = (): OptionSpec => {
     'no-flip': { type: 'boolean' },
     'skip-bad-images': { type: 'boolean' },
     prefetch: { type: 'string' },
+    cache: { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    workers: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   };
@@ -112,6 +116,10 @@ export const trainUsage = (): string => {
     '  --no-flip               no horizontal-flip augmentation',
     '  --skip-bad-images       skip unreadable images (counted in the report) instead of stopping',
     '  --prefetch N            batches prepared ahead (default 2)',
+    '  --cache DIR             root of the preprocessed image caches (awmtl prepare; default $AWMTL_CACHE,',
+    '                          else $XDG_CACHE_HOME/awmtl, else ~/.cache/awmtl); used when present and valid',
+    '  --no-cache              decode the image files even if a valid cache exists',
+    '  --workers N             image decoding threads (default: 1 with a cache, else min(cores - 1, 4); 0 = main thread)',
     '  --json                  print the summary as JSON on stdout',
   );
   // Pipeline options, each listed once with the pipelines that take it.
@@ -158,6 +166,21 @@ const orFail = <A>(e: E.Either<UsageError, A>): A => {
 };
 
 class UsageFailure extends Error {}
+
+const INPUT_OPTIONS = ['cache', 'no-cache', 'workers'];
+
+/** --cache DIR, --no-cache, --workers N: how images are read (not part of the run's config: they do not change its batches). */
+export const inputSettingsFromArgs = (parsed: Parsed): E.Either<UsageError, InputSettings> => {
+  const cache = stringOption(parsed, 'cache');
+  const off = flagOption(parsed, 'no-cache');
+  if (cache !== undefined && off) return E.left(usageError('give --cache DIR or --no-cache, not both'));
+  const workers = numberOption(parsed, 'workers', -1, isNonNegativeInteger, 'a non-negative integer');
+  if (E.isLeft(workers)) return workers;
+  return E.right({
+    ...(off ? { cache: false as const } : cache === undefined ? {} : { cache }),
+    ...(workers.right < 0 ? {} : { workers: workers.right }),
+  });
+};
 
 /** The run configuration from the command line (before the dataset is loaded; epochs resolved later). */
 export const configFromArgs = (
@@ -276,8 +299,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
     const more = stringOption(parsed.right, 'iterations');
     const iterations = more === undefined ? saved.iterations : Number(more);
     if (!isPositiveInteger(iterations)) return fail(`--iterations must be a positive integer, got ${JSON.stringify(more)}`);
-    const extra = Object.keys(parsed.right.values).filter((k) => !['resume', 'iterations', 'json', 'backend', 'threads'].includes(k));
-    if (extra.length > 0) return fail(`--resume takes its settings from ${path}; only --iterations, --backend, --threads and --json may be given (not --${extra[0]})`);
+    const extra = Object.keys(parsed.right.values).filter((k) => !['resume', 'iterations', 'json', 'backend', 'threads', ...INPUT_OPTIONS].includes(k));
+    if (extra.length > 0) return fail(`--resume takes its settings from ${path}; only --iterations, --backend, --threads, --cache, --no-cache, --workers and --json may be given (not --${extra[0]})`);
     config = { ...saved, out: resumeDir, iterations };
     resume = true;
   } else {
@@ -293,6 +316,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   }
   const pipeline = findPipeline(config.pipeline);
   if (pipeline === undefined) return fail(`unknown pipeline "${config.pipeline}"`, 1);
+  const input = inputSettingsFromArgs(parsed.right);
+  if (E.isLeft(input)) return fail(input.left.message);
   const backendChoice = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backendChoice)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backendChoice)}`);
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
@@ -317,7 +342,7 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   }
   ui.info(`output: ${config.out}`);
   const extraMetrics = pipeline.extraMetrics?.(dataset.right);
-  const result = await runTraining(dataset.right, config, { resume, ui, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
+  const result = await runTraining(dataset.right, config, { resume, ui, input: input.right, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
   if (E.isLeft(result)) return fail(result.left.message, 1);
   printSummary(result.right, dataset.right.tasks, json);
   return 0;
