@@ -287,6 +287,28 @@ test('bad images are recorded as errors naming the file; a second prepare waits 
   t.deepEqual(skipping.right.batch.labels, reference.right.batch.labels);
 });
 
+test('a cache opened before a new prepare replaced it still reads its own shards whole', async (t) => {
+  const { dataset, files, root, dir, expect } = await setup(FIXTURE, 'replaced');
+  const subset = files.slice(0, 12);
+  const first = await prepareCache({ dir, root, files: subset, image: IMAGE });
+  if (E.isLeft(first)) return t.fail(first.left.message);
+  const opened = openCache(dir, expect, subset);
+  if (E.isLeft(opened)) return t.fail(opened.left.message);
+  const second = await prepareCache({ dir, root, files: subset, image: IMAGE });
+  if (E.isLeft(second)) return t.fail(second.left.message);
+  t.is(readdirSync(dir).filter((f) => f.startsWith('shard-')).length, 1, 'the first shards are deleted');
+  const pool = createWorkerPool(1);
+  const loader = createBatchLoader({ cache: opened.right, pool });
+  const indices = Int32Array.from([0, 5, 11]);
+  const got = await loader.loadBatch(dataset.splits.train, indices, dataset.tasks.length, { image: IMAGE });
+  const want = await loadBatch(dataset.splits.train, indices, dataset.tasks.length, { image: IMAGE });
+  loader.close();
+  await pool.close();
+  opened.right.close();
+  if (E.isLeft(got) || E.isLeft(want)) return t.fail('a batch failed');
+  t.deepEqual(got.right.batch.images, want.right.batch.images);
+});
+
 test('a live writer holds the lock', async (t) => {
   const { files, root, dir } = await setup(FIXTURE, 'locked');
   mkdirSync(dir, { recursive: true });

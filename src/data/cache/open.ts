@@ -15,7 +15,7 @@
  * Reading then checks each record's CRC-32, so a shard damaged after the
  * check is an error naming the image, never wrong pixels.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { decodeJson, formatDecodeError } from '../../decode.js';
@@ -54,6 +54,8 @@ export interface ImageCache {
   readonly verifySeconds: number;
   /** The entry of an image file (absolute or relative to the working folder), undefined when not in the cache. */
   lookup(path: string): CacheEntry | undefined;
+  /** Closes the shards (opened once, for every thread). */
+  close(): void;
 }
 
 const problem = (tag: CacheProblem['_tag'], dir: string, message: string): CacheProblem => ({ _tag: tag, dir, message: `cache ${dir}: ${message}` });
@@ -167,7 +169,26 @@ export const openCache = (dir: string, expect: CacheExpectation, files: Iterable
     return E.left(problem('StaleCache', dir, `${changes} source file${changes === 1 ? '' : 's'} changed since it was prepared: ${changed.join('; ')}${changes > changed.length ? '; ...' : ''}`));
   }
 
+  // The shards are opened now, for every thread: a prepare that replaces them from here on cannot pull them away.
   const shardFiles = index.shards.map((s) => join(dir, s.file));
+  const fds: number[] = [];
+  const closeAll = (): void => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  for (let s = 0; s < shardFiles.length; s++) {
+    let fd: number;
+    try {
+      fd = openSync(shardFiles[s], 'r');
+    } catch (error) {
+      closeAll();
+      return E.left(problem('BadCache', dir, `cannot open shard ${index.shards[s].file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`));
+    }
+    fds.push(fd);
+    if (fstatSync(fd).size !== index.shards[s].bytes) {
+      closeAll();
+      return E.left(problem('BadCache', dir, `shard ${index.shards[s].file} changed while it was opened`));
+    }
+  }
   const perShard = index.recordsPerShard;
   const recordBytes = index.recordBytes;
   return E.right({
@@ -178,6 +199,7 @@ export const openCache = (dir: string, expect: CacheExpectation, files: Iterable
     files: paths.length,
     records: index.crcs.length,
     verifySeconds: (performance.now() - started) / 1000,
+    close: closeAll,
     lookup: (path) => {
       const i = byPath.get(relative(root, resolve(path)));
       if (i === undefined) return undefined;
@@ -187,7 +209,7 @@ export const openCache = (dir: string, expect: CacheExpectation, files: Iterable
         return { error: { _tag: (e?.tag ?? 'UndecodableImage') as ImageError['_tag'], path, message: `${path}: ${e?.detail ?? 'could not be decoded'}` } };
       }
       const shard = Math.floor(r / perShard);
-      return { record: { file: shardFiles[shard], position: (r % perShard) * recordBytes, bytes: recordBytes, crc: index.crcs[r] } };
+      return { record: { file: shardFiles[shard], fd: fds[shard], position: (r % perShard) * recordBytes, bytes: recordBytes, crc: index.crcs[r] } };
     },
   });
 };

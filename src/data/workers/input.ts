@@ -95,12 +95,18 @@ export const openInput = async (dataset: AttributeDataset, image: ResizeOptions,
     }
   }
   const requested = settings.workers ?? workersFromEnv(env);
-  const workers = requested ?? (cache !== undefined ? 1 : defaultWorkerCount());
   let pool: WorkerPool | undefined;
+  let workers = requested ?? (cache !== undefined ? 1 : defaultWorkerCount());
   if (workers > 0) {
     pool = createWorkerPool(workers);
     // Started before the run's clock: the workers' start-up (loading the TypeScript sources) is not a training stall.
     await pool.ready;
+    if (pool.alive === 0) {
+      log(`image worker threads did not start (${pool.failure ?? '?'}); loading images on the main thread`);
+      await pool.close();
+      pool = undefined;
+      workers = 0;
+    }
   }
   const loader = createBatchLoader({ cache, pool });
   const source =
@@ -117,6 +123,7 @@ export const openInput = async (dataset: AttributeDataset, image: ResizeOptions,
     close: async () => {
       loader.close();
       await pool?.close();
+      cache?.close();
     },
   };
 };

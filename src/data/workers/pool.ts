@@ -34,6 +34,10 @@ export interface WorkerPool {
   readonly ready: Promise<void>;
   load(task: LoadTask): Promise<(ImageError | null)[]>;
   decode(task: DecodeTask): Promise<DecodeResult[]>;
+  /** Workers that have not stopped. */
+  readonly alive: number;
+  /** Why the first worker that stopped did (undefined while none has). */
+  readonly failure: string | undefined;
   /** Images submitted and not yet done, over all workers (for tests of bounded queues). */
   readonly outstanding: number;
   close(): Promise<void>;
@@ -136,6 +140,12 @@ export const createWorkerPool = (size: number): WorkerPool => {
   return {
     size,
     ready,
+    get alive() {
+      return slots.filter((slot) => slot.dead === undefined).length;
+    },
+    get failure() {
+      return slots.find((slot) => slot.dead !== undefined)?.dead;
+    },
     get outstanding() {
       return slots.reduce((s, slot) => s + slot.images, 0);
     },

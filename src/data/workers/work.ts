@@ -25,9 +25,15 @@ import type { Crop } from '../images.js';
 let decoderModule: Promise<typeof import('../images.js')> | undefined;
 const decoder = (): Promise<typeof import('../images.js')> => (decoderModule ??= import('../images.js'));
 
-/** Where a cached image lies: `bytes` bytes at `position` of shard `file`, with their CRC-32. */
+/**
+ * Where a cached image lies: `bytes` bytes at `position` of shard `file`, with
+ * their CRC-32. `fd` is the shard opened by the cache's owner (file
+ * descriptors are shared by the process's threads), so a shard replaced by a
+ * new prepare after the cache was opened is still read whole.
+ */
 export interface CachedRecord {
   readonly file: string;
+  readonly fd?: number;
   readonly position: number;
   readonly bytes: number;
   readonly crc: number;
@@ -72,12 +78,12 @@ export interface DecodeResult {
   readonly error: ImageError | null;
 }
 
-/** Open shard files by name, read with pread; one per thread. */
+/** Reads records with pread, through the record's fd or a file opened here by name (closed by close()). */
 export class ShardReader {
   private readonly fds = new Map<string, number>();
 
   read(record: CachedRecord, into: Uint8Array): void {
-    let fd = this.fds.get(record.file);
+    let fd = record.fd ?? this.fds.get(record.file);
     if (fd === undefined) {
       fd = openSync(record.file, 'r');
       this.fds.set(record.file, fd);
