@@ -16,7 +16,7 @@ import { crc32 } from 'node:zlib';
 import * as E from 'fp-ts/Either';
 import type { Crop, ImageError } from '../images.js';
 import type { WorkerPool } from '../workers/pool.js';
-import { type DecodeResult, type DecodeTask, performDecode } from '../workers/work.js';
+import { type DecodeOutput, type DecodeTask, performDecode } from '../workers/work.js';
 import { CACHE_FORMAT, CACHE_VERSION, type CacheIndex, decoderFingerprint, INDEX_FILE, LOCK_FILE, SHARD_BYTES } from './format.js';
 
 export interface PrepareOptions {
@@ -130,13 +130,11 @@ export const prepareCache = async (options: PrepareOptions): Promise<E.Either<Pr
     const errorEntries: CacheIndex['errors'] = [];
     const errors: ImageError[] = [];
 
-    const launch = (from: number): { from: number; out: Uint8Array; done: Promise<DecodeResult[]> } => {
-      const paths = files.slice(from, from + chunk);
-      const out = options.pool === undefined ? new Uint8Array(paths.length * recordBytes) : new Uint8Array(new SharedArrayBuffer(paths.length * recordBytes));
-      const task: DecodeTask = { paths, height, width, crop, out, outOffset: 0 };
+    const launch = (from: number): { from: number; done: Promise<DecodeOutput> } => {
+      const task: DecodeTask = { paths: files.slice(from, from + chunk), height, width, crop };
       const done = options.pool === undefined ? performDecode(task) : options.pool.decode(task);
       done.catch(() => undefined); // awaited in order below
-      return { from, out, done };
+      return { from, done };
     };
     const window = options.pool === undefined ? 1 : options.pool.size * 2;
     const queue: ReturnType<typeof launch>[] = [];
@@ -147,7 +145,7 @@ export const prepareCache = async (options: PrepareOptions): Promise<E.Either<Pr
         next += chunk;
       }
       const head = queue.shift() as ReturnType<typeof launch>;
-      const results = await head.done;
+      const { results, pixels } = await head.done;
       for (let k = 0; k < results.length; k++) {
         const i = head.from + k;
         const r = results[k];
@@ -170,7 +168,7 @@ export const prepareCache = async (options: PrepareOptions): Promise<E.Either<Pr
           shards.push({ file: name, bytes: 0 });
           inShard = 0;
         }
-        const bytes = head.out.subarray(k * recordBytes, (k + 1) * recordBytes);
+        const bytes = pixels.subarray(k * recordBytes, (k + 1) * recordBytes);
         let written = 0;
         while (written < recordBytes) written += writeSync(fd, bytes, written, recordBytes - written);
         shards[shards.length - 1].bytes += recordBytes;

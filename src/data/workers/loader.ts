@@ -2,8 +2,8 @@
  * Batch loading through the fast input path: images come from the
  * preprocessed cache when one is open (pread of the record + normalise +
  * flip) and are decoded from their files otherwise; the work runs in the
- * worker pool when there is one (in chunks spread over the workers, written
- * into the batch's shared memory in place) and on this thread when not.
+ * worker pool when there is one (a chunk per worker, the pixels handed back
+ * without a copy) and on this thread when not.
  *
  * Same contract and same bytes as src/data/batchLoader.ts `loadBatch`: slot i
  * holds indices[i]'s image, or with skipBadImages the good images packed in
@@ -28,21 +28,20 @@ export interface BatchLoader {
 export interface BatchLoaderOptions {
   readonly cache?: ImageCache;
   readonly pool?: WorkerPool;
-  /** Chunks per worker a batch is split into (default 2: the workers stay busy while one chunk's reply waits). */
+  /** Chunks per worker a batch is split into (default 1: the read-ahead keeps several batches queued anyway). */
   readonly chunksPerWorker?: number;
 }
 
 export const createBatchLoader = (options: BatchLoaderOptions = {}): BatchLoader => {
   const { cache, pool } = options;
   const shards = new ShardReader();
-  const chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? 2));
+  const chunksPerWorker = Math.max(1, Math.floor(options.chunksPerWorker ?? 1));
   return {
     close: () => shards.close(),
     loadBatch: async (split, indices, tasks, opts) => {
       const { height, width } = opts.image;
       const n = indices.length;
       const per = height * width * 3;
-      const images = new Float32Array(pool === undefined ? new ArrayBuffer(n * per * 4) : new SharedArrayBuffer(n * per * 4));
       const errors: (ImageError | null)[] = new Array<ImageError | null>(n).fill(null);
       const items: LoadItem[] = [];
       const itemSlot: number[] = [];
@@ -64,25 +63,29 @@ export const createBatchLoader = (options: BatchLoaderOptions = {}): BatchLoader
         width,
         crop: opts.image.crop,
         normalisation: opts.image.normalisation ?? NORMALISE_HALF,
-        out: images,
       };
       const chunks = pool === undefined ? 1 : Math.min(items.length, pool.size * chunksPerWorker);
       const size = Math.ceil(items.length / Math.max(1, chunks));
-      const runs: Promise<void>[] = [];
+      const runs: Promise<{ slot: number; pixels: Float32Array }>[] = [];
       for (let from = 0; from < items.length; ) {
         // A chunk of at most `size` items whose slots are consecutive.
         let to = from + 1;
         while (to < items.length && to - from < size && itemSlot[to] === itemSlot[to - 1] + 1) to++;
-        const task: LoadTask = { ...base, items: items.slice(from, to), flips: flips.slice(from, to), outOffset: itemSlot[from] * per };
+        const task: LoadTask = { ...base, items: items.slice(from, to), flips: flips.slice(from, to) };
         const start = from;
         runs.push(
           (pool === undefined ? performLoad(task, shards) : pool.load(task)).then((result) => {
-            for (let k = 0; k < result.length; k++) errors[itemSlot[start + k]] = result[k];
+            for (let k = 0; k < result.errors.length; k++) errors[itemSlot[start + k]] = result.errors[k];
+            return { slot: itemSlot[start], pixels: result.pixels };
           }),
         );
         from = to;
       }
-      await Promise.all(runs);
+      const chunkPixels = await Promise.all(runs);
+      // One chunk holding the whole batch is the batch (no copy); chunks are copied into place.
+      const whole = chunkPixels.length === 1 && chunkPixels[0].slot === 0 && chunkPixels[0].pixels.length === n * per;
+      const images = whole ? chunkPixels[0].pixels : new Float32Array(n * per);
+      if (!whole) for (const c of chunkPixels) images.set(c.pixels, c.slot * per);
       // Pack the good images (in input order) and decide on the bad ones.
       const slots: number[] = [];
       const skipped: ImageError[] = [];

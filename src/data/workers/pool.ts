@@ -4,9 +4,9 @@
  * A task is posted to a worker as soon as it is submitted (to the one with
  * the fewest images outstanding), so each worker's own message queue holds its
  * work: the workers keep decoding while the main thread is busy in a training
- * step, and need the main thread only to hear that a task is done. Pixels are
- * written into the task's SharedArrayBuffer in place; replies carry one
- * result per image (null, or the error naming the file). A task that throws
+ * step, and need the main thread only to hear that a task is done. Replies
+ * carry one result per image (null, or the error naming the file) and the
+ * pixels, transferred without a copy. A task that throws
  * in the worker, or a worker that dies, rejects with an Error naming the
  * task's files.
  *
@@ -15,9 +15,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ImageError } from '../images.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import type { DecodeResult, DecodeTask, LoadTask } from './work.js';
+import type { DecodeOutput, DecodeTask, LoadResult, LoadTask } from './work.js';
 
 /**
  * Default worker count: one per core the training step leaves free
@@ -32,8 +31,8 @@ export interface WorkerPool {
   readonly size: number;
   /** Resolves when every worker has started (or stopped trying); tasks may be submitted before. */
   readonly ready: Promise<void>;
-  load(task: LoadTask): Promise<(ImageError | null)[]>;
-  decode(task: DecodeTask): Promise<DecodeResult[]>;
+  load(task: LoadTask): Promise<LoadResult>;
+  decode(task: DecodeTask): Promise<DecodeOutput>;
   /** Workers that have not stopped. */
   readonly alive: number;
   /** Why the first worker that stopped did (undefined while none has). */
@@ -153,12 +152,12 @@ export const createWorkerPool = (size: number): WorkerPool => {
       const paths = task.items.map((i) => i.path);
       const reply = await submit((id) => ({ kind: 'load', id, task }), task.items.length, paths);
       if (reply.kind !== 'loaded') throw new Error(`image worker: unexpected reply ${reply.kind}`);
-      return reply.errors;
+      return { errors: reply.errors, pixels: reply.pixels };
     },
     decode: async (task) => {
       const reply = await submit((id) => ({ kind: 'decode', id, task }), task.paths.length, task.paths);
       if (reply.kind !== 'decoded') throw new Error(`image worker: unexpected reply ${reply.kind}`);
-      return reply.results;
+      return { results: reply.results, pixels: reply.pixels };
     },
     close: async () => {
       if (closed) return;

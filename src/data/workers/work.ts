@@ -45,11 +45,7 @@ export interface LoadItem {
   readonly cached?: CachedRecord;
 }
 
-/**
- * Load `items` into out[outOffset + i * height * width * 3 ..] as normalised
- * floats (NHWC slots), mirrored where flips[i] is 1. `out` may live on a
- * SharedArrayBuffer (written by a worker in place).
- */
+/** Load `items` as normalised floats (NHWC slots), mirrored where flips[i] is 1. */
 export interface LoadTask {
   readonly items: readonly LoadItem[];
   readonly flips?: Uint8Array;
@@ -57,18 +53,32 @@ export interface LoadTask {
   readonly width: number;
   readonly crop?: Crop;
   readonly normalisation: Normalisation;
-  readonly out: Float32Array;
-  readonly outOffset: number;
 }
 
-/** Decode `paths` into out[outOffset + i * height * width * 3 ..] as HxWx3 bytes. */
+/**
+ * The images of a load task: item i at pixels[i * height * width * 3 ..]
+ * (garbage where errors[i] is not null). The array is the task's own, so a
+ * worker hands it over (transfers it) without a copy; plain ArrayBuffers, not
+ * shared ones, because V8 counts those towards the heap's external memory
+ * and collects them promptly (shared buffers allocated per batch piled up).
+ */
+export interface LoadResult {
+  readonly errors: (ImageError | null)[];
+  readonly pixels: Float32Array;
+}
+
+/** Decode `paths` as HxWx3 bytes. */
 export interface DecodeTask {
   readonly paths: readonly string[];
   readonly height: number;
   readonly width: number;
   readonly crop?: Crop;
-  readonly out: Uint8Array;
-  readonly outOffset: number;
+}
+
+/** Path i's bytes at pixels[i * height * width * 3 ..] (garbage where results[i].error is set). */
+export interface DecodeOutput {
+  readonly results: DecodeResult[];
+  readonly pixels: Uint8Array;
 }
 
 /** A decoded file's stats (size -1 and mtime -1 when it does not exist), and its error if it could not be decoded. */
@@ -114,10 +124,11 @@ const unexpected = (path: string, error: unknown): ImageError => ({
   message: `${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`,
 });
 
-/** Runs a load task; one entry per item: null when written, else the error naming the file. */
-export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<(ImageError | null)[]> => {
+/** Runs a load task; one error entry per item: null when written, else the error naming the file. */
+export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<LoadResult> => {
   const { height, width } = task;
   const per = height * width * 3;
+  const pixels = new Float32Array(task.items.length * per);
   const bytes = new Uint8Array(per);
   const resize = { height, width, crop: task.crop, flip: false };
   const errors: (ImageError | null)[] = [];
@@ -149,16 +160,17 @@ export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<
       error = unexpected(item.path, e);
     }
     if (error === null) {
-      normaliseInto(bytes, 0, task.out, task.outOffset + i * per, height, width, task.normalisation, task.flips?.[i] === 1);
+      normaliseInto(bytes, 0, pixels, i * per, height, width, task.normalisation, task.flips?.[i] === 1);
     }
     errors.push(error);
   }
-  return errors;
+  return { errors, pixels };
 };
 
 /** Runs a decode task (awmtl prepare): stats come from the opened file, so they describe the bytes decoded. */
-export const performDecode = async (task: DecodeTask): Promise<DecodeResult[]> => {
+export const performDecode = async (task: DecodeTask): Promise<DecodeOutput> => {
   const per = task.height * task.width * 3;
+  const pixels = new Uint8Array(task.paths.length * per);
   const resize = { height: task.height, width: task.width, crop: task.crop, flip: false };
   const { decodeToUint8Into } = await decoder();
   const results: DecodeResult[] = [];
@@ -181,7 +193,7 @@ export const performDecode = async (task: DecodeTask): Promise<DecodeResult[]> =
       let error: ImageError | null = null;
       try {
         const content = await handle.readFile();
-        const done = await decodeToUint8Into(content, path, task.out, task.outOffset + i * per, resize);
+        const done = await decodeToUint8Into(content, path, pixels, i * per, resize);
         if (E.isLeft(done)) error = done.left;
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
@@ -192,5 +204,5 @@ export const performDecode = async (task: DecodeTask): Promise<DecodeResult[]> =
       await handle.close();
     }
   }
-  return results;
+  return { results, pixels };
 };

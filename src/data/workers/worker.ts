@@ -1,7 +1,7 @@
 /**
  * An image worker thread: runs load and decode tasks from the pool
- * (src/data/workers/pool.ts) with the functions of work.ts, writing pixels
- * into the task's shared memory and replying with one result per image.
+ * (src/data/workers/pool.ts) with the functions of work.ts, replying with one
+ * result per image and the pixels (transferred, not copied).
  * Started through entry.mjs, which registers the TypeScript loader first.
  */
 import { parentPort } from 'node:worker_threads';
@@ -13,7 +13,8 @@ const port = parentPort;
 if (port === null) throw new Error('src/data/workers/worker.ts runs as a worker thread (see pool.ts)');
 
 const shards = new ShardReader();
-const reply = (message: WorkerReply): void => port.postMessage(message);
+const reply = (message: WorkerReply): void =>
+  port.postMessage(message, 'pixels' in message ? [message.pixels.buffer as ArrayBuffer] : []);
 
 port.on('message', (request: WorkerRequest) => {
   if (request.kind === 'shutdown') {
@@ -23,8 +24,8 @@ port.on('message', (request: WorkerRequest) => {
   }
   const work =
     request.kind === 'load'
-      ? performLoad(request.task, shards).then((errors): WorkerReply => ({ kind: 'loaded', id: request.id, errors }))
-      : performDecode(request.task).then((results): WorkerReply => ({ kind: 'decoded', id: request.id, results }));
+      ? performLoad(request.task, shards).then((r): WorkerReply => ({ kind: 'loaded', id: request.id, errors: r.errors, pixels: r.pixels }))
+      : performDecode(request.task).then((r): WorkerReply => ({ kind: 'decoded', id: request.id, results: r.results, pixels: r.pixels }));
   work.then(reply, (error: unknown) =>
     reply({ kind: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
   );
