@@ -28,7 +28,7 @@ export interface BatchSourceSettings {
   readonly seed: number;
   readonly flip: boolean;
   readonly skipBadImages: boolean;
-  /** Batches per stream made at once (the one asked for included); default 2. */
+  /** Batches per stream made at once (the one asked for included); default 4. */
   readonly prefetch?: number;
   /** Last iteration that will be asked for: no read-ahead past it. */
   readonly iterations?: number;
@@ -110,7 +110,7 @@ export const createBatchSources = (
   const m = dataset.tasks.length;
   const trainSampler = epochSampler(dataset.splits.train.size, settings.batchSize, settings.seed);
   const valSamp = valSampler(dataset.splits.val.size, settings.valBatchSize, settings.seed, settings.valDraw);
-  const window = Math.max(1, Math.floor(settings.prefetch ?? 2));
+  const window = Math.max(1, Math.floor(settings.prefetch ?? 4));
   const last = settings.iterations ?? Infinity;
   const make = async (split: SplitView, indices: Int32Array, opts: LoadBatchOptions): Promise<LoadedBatch> => {
     let loaded;

@@ -182,7 +182,7 @@ export const benchInputCommand = async (argv: readonly string[]): Promise<number
           checkpointEvery: 0,
           flip: true,
           skipBadImages: true,
-          prefetch: 2,
+          prefetch: 4,
           finalSplits: [],
         };
         const run = await runTraining(dataset, config, { input, ui: { info: log, progress: () => ({ update: () => undefined, done: () => undefined, log }) } });

@@ -115,7 +115,7 @@ export const trainUsage = (): string => {
     '  --checkpoint-every N    checkpoint every N iterations (and at the end)',
     '  --no-flip               no horizontal-flip augmentation',
     '  --skip-bad-images       skip unreadable images (counted in the report) instead of stopping',
-    '  --prefetch N            batches prepared ahead (default 2)',
+    '  --prefetch N            batches prepared ahead per stream (default 4; slack against stalls of the input)',
     '  --cache DIR             root of the preprocessed image caches (awmtl prepare; default $AWMTL_CACHE,',
     '                          else $XDG_CACHE_HOME/awmtl, else ~/.cache/awmtl); used when present and valid',
     '  --no-cache              decode the image files even if a valid cache exists',
@@ -266,7 +266,7 @@ export const configFromArgs = (
       checkpointEvery: orFail(numberOption(parsed, 'checkpoint-every', defaults.checkpointEvery, isNonNegativeInteger, 'a non-negative integer')),
       flip: !flagOption(parsed, 'no-flip'),
       skipBadImages: flagOption(parsed, 'skip-bad-images'),
-      prefetch: orFail(numberOption(parsed, 'prefetch', 2, isPositiveInteger, 'a positive integer')),
+      prefetch: orFail(numberOption(parsed, 'prefetch', 4, isPositiveInteger, 'a positive integer')),
       finalSplits: ['val', 'test'],
     };
     return E.right({ config, ...(iterations === undefined ? {} : { iterations }), ...(epochs === undefined ? {} : { epochs }) });

@@ -14,7 +14,7 @@
  * Errors are values naming the file ({@link ImageError}), one per item.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, read, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { ImageError } from '../image/decode.js';
@@ -92,12 +92,29 @@ export interface DecodeResult {
 export class ShardReader {
   private readonly fds = new Map<string, number>();
 
-  read(record: CachedRecord, into: Uint8Array): void {
+  private fdOf(record: CachedRecord): number {
     let fd = record.fd ?? this.fds.get(record.file);
     if (fd === undefined) {
       fd = openSync(record.file, 'r');
       this.fds.set(record.file, fd);
     }
+    return fd;
+  }
+
+  /** Reads a record into a new array, asynchronously: a task's records are read in parallel (hides cold-disk latency). */
+  readAsync(record: CachedRecord): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const into = new Uint8Array(record.bytes);
+      read(this.fdOf(record), into, 0, record.bytes, record.position, (error, n) => {
+        if (error !== null) reject(error);
+        else if (n !== record.bytes) reject(new Error(`${record.file}: ends before byte ${record.position + record.bytes}`));
+        else resolve(into);
+      });
+    });
+  }
+
+  read(record: CachedRecord, into: Uint8Array): void {
+    const fd = this.fdOf(record);
     let done = 0;
     while (done < record.bytes) {
       const n = readSync(fd, into, done, record.bytes - done, record.position + done);
@@ -135,6 +152,18 @@ export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<
   const needsDecoder = task.items.some((item) => item.cached === undefined);
   const { decodeToUint8Into, readImageFile } = needsDecoder ? await decoder() : ({} as Awaited<ReturnType<typeof decoder>>);
   const read = (i: number) => (i < task.items.length && task.items[i].cached === undefined ? readImageFile(task.items[i].path) : undefined);
+  // Every cached record of the task is read at once (in parallel); files one ahead of decoding.
+  const records = task.items.map((item) => {
+    if (item.cached === undefined) return undefined;
+    try {
+      return shards.readAsync(item.cached).then(
+        (bytes) => ({ bytes }),
+        (error: Error) => ({ error }),
+      );
+    } catch (error) {
+      return Promise.resolve({ error: error as Error });
+    }
+  });
   // The next file is read while this one decodes.
   let pending = task.items.length > 0 ? read(0) : undefined;
   for (let i = 0; i < task.items.length; i++) {
@@ -142,15 +171,14 @@ export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<
     const file = pending;
     pending = read(i + 1);
     let error: ImageError | null = null;
+    let source: Uint8Array = bytes;
     try {
       if (item.cached !== undefined) {
         if (item.cached.bytes !== per) throw new Error(`a record of ${item.cached.bytes} bytes, ${per} expected`);
-        try {
-          shards.read(item.cached, bytes);
-        } catch (e) {
-          error = corrupt(item.path, (e as Error).message);
-        }
-        if (error === null && crc32(bytes) >>> 0 !== item.cached.crc) error = corrupt(item.path, `checksum mismatch in ${item.cached.file}`);
+        const got = await (records[i] as Promise<{ bytes: Uint8Array } | { error: Error }>);
+        if ('error' in got) error = corrupt(item.path, got.error.message);
+        else if (crc32(got.bytes) >>> 0 !== item.cached.crc) error = corrupt(item.path, `checksum mismatch in ${item.cached.file}`);
+        else source = got.bytes;
       } else {
         const content = await (file as Promise<E.Either<ImageError, Buffer>>);
         const done = E.isLeft(content) ? content : await decodeToUint8Into(content.right, item.path, bytes, 0, resize);
@@ -160,7 +188,7 @@ export const performLoad = async (task: LoadTask, shards: ShardReader): Promise<
       error = unexpected(item.path, e);
     }
     if (error === null) {
-      normaliseInto(bytes, 0, pixels, i * per, height, width, task.normalisation, task.flips?.[i] === 1);
+      normaliseInto(source, 0, pixels, i * per, height, width, task.normalisation, task.flips?.[i] === 1);
     }
     errors.push(error);
   }
