@@ -31,6 +31,7 @@ import {
   packPanels,
 } from './gen_conv_gather.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
+import { addPad } from './gen_pad.js';
 import { addMaxPoolGrad, addMaxPoolGradExact, type PoolGeometry, tilesExactly } from './gen_max_pool_grad.js';
 import { isZeroPad, type KernelRuntime, type Pad, runtimeFor, splitRange } from './runtime.js';
 
@@ -112,8 +113,13 @@ function zeros(rt: KernelRuntime, shape: number[]): TensorInfo {
 function padded(rt: KernelRuntime, x: TensorInfo, pad: Pad): [number, number] {
   if (isZeroPad(pad)) return [rt.offset(x), 0];
   const [n, h, w, c] = x.shape;
-  const scratch = rt.malloc(n * (h + pad.top + pad.bottom) * (w + pad.left + pad.right) * c);
-  rt.padInto(rt.offset(x), scratch, n, h, w, c, pad);
+  const hp = h + pad.top + pad.bottom;
+  const wp = w + pad.left + pad.right;
+  const scratch = rt.malloc(n * hp * wp * c);
+  const kernel = rt.kernel(`pad:${h}:${w}:${c}:${JSON.stringify(pad)}`, (mod) => addPad(mod, 'run', h, w, c, pad));
+  const xo = rt.offset(x);
+  const ranges = splitRange(n, partsFor(rt, n, n * hp * wp * c));
+  rt.parallel(kernel, 'run', ranges.map(([s, k]) => [xo + s * h * w * c * 4, scratch + s * hp * wp * c * 4, k]));
   return [scratch, scratch];
 }
 

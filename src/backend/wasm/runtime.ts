@@ -187,28 +187,7 @@ export class KernelRuntime {
     return this.backend.makeOutput(shape, 'float32');
   }
 
-  /**
-   * Copies an NHWC tensor at byte offset `src` into a zero-filled [N, H+top+bottom, W+left+right, C]
-   * buffer at `dst` (byte offsets).
-   */
-  padInto(src: number, dst: number, n: number, h: number, w: number, c: number, pad: Pad): void {
-    const heap = this.f32;
-    const hp = h + pad.top + pad.bottom;
-    const wp = w + pad.left + pad.right;
-    const s = src >>> 2;
-    const d = dst >>> 2;
-    heap.fill(0, d, d + n * hp * wp * c);
-    const row = w * c;
-    for (let i = 0; i < n; i++) {
-      for (let y = 0; y < h; y++) {
-        const from = s + (i * h + y) * row;
-        const to = d + ((i * hp + y + pad.top) * wp + pad.left) * c;
-        heap.copyWithin(to, from, from + row);
-      }
-    }
-  }
-
-  /** Inverse of `padInto`: copies the interior of a padded buffer out to a dense tensor. */
+  /** Copies the interior of a padded NHWC buffer (byte offsets) out to a dense tensor. */
   cropFrom(src: number, dst: number, n: number, h: number, w: number, c: number, pad: Pad): void {
     const heap = this.f32;
     const hp = h + pad.top + pad.bottom;
