@@ -68,7 +68,7 @@ async function loadWasm(threads: number, log: (msg: string) => void): Promise<Ba
     // The threaded build (shared heap) lets the kernels split work over a worker pool.
     let why = '';
     try {
-      if (await startThreadedWasm(threads)) {
+      if (await startThreadedWasm()) {
         runtimeFor(tf.backend()).setThreads(threads);
         return { name: 'wasm', threads, simd: await simdSupport(), reason: 'wasm (threaded SIMD build, kernel worker pool) with awmtl training kernels' };
       }

@@ -52,20 +52,23 @@ function writeWorkerFile(): string {
 }
 
 /**
- * Initialises the `wasm` backend from its threaded build with `threads` XNNPACK threads.
+ * Initialises the `wasm` backend from its threaded build, with `xnnpack` threads for the shipped
+ * (XNNPACK) kernels. The default is 1: the awmtl kernels run on their own pool (./pool.ts), and
+ * the kernels left to XNNPACK in a training step are small; measured with other processes busy
+ * on the machine, XNNPACK's pool made them several times slower (ReLU 0.8 -> 3.5 ms per step).
  * Resolves to false (with the backend not set) if that fails.
  */
-export async function startThreadedWasm(threads: number): Promise<boolean> {
+export async function startThreadedWasm(xnnpack = 1): Promise<boolean> {
   const workerFile = writeWorkerFile();
   const createObjectURL = URL.createObjectURL;
   const cpus = os.cpus;
   URL.createObjectURL = (obj: Blob) =>
     obj instanceof Blob && obj.type === 'application/javascript' ? workerFile : createObjectURL(obj);
   const realCpus = cpus();
-  const wanted = Math.max(realCpus.length, 2 * threads);
+  const wanted = Math.max(realCpus.length, 2 * xnnpack);
   os.cpus = () => Array.from({ length: wanted }, (_, i) => realCpus[i % realCpus.length]);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  setThreadsCount(threads);
+  setThreadsCount(xnnpack);
   try {
     const ok = await tf.setBackend('wasm');
     if (ok) unrefPthreadWorkers(tf.backend());
