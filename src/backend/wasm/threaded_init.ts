@@ -7,8 +7,9 @@
  *   Worker cannot load: while the backend starts, that call is answered with the path of a
  *   worker file written to the temp folder, whose script loads the module factory with `require`
  *   instead of from the Blob;
- * - XNNPACK caps its thread pool at half the logical cores (2 cores here -> 1 thread), so
- *   `os.cpus()` reports enough cores while the backend starts.
+ * - XNNPACK caps its thread pool at half the logical cores (2 cores here -> 1 thread) whatever
+ *   `setThreadsCount` says, so when more XNNPACK threads are asked for, `os.cpus()` reports
+ *   enough cores while the backend starts.
  *
  * Everything patched is restored before this returns. Its heap is a SharedArrayBuffer, which is
  * what lets the project's own kernel workers (./pool.ts) share tensors with it.
