@@ -40,7 +40,7 @@ const usage = (): string =>
     '  --cache DIR               cache root (default $AWMTL_CACHE, $XDG_CACHE_HOME/awmtl, ~/.cache/awmtl)',
     `  --workers N               worker threads for the decode figure (default ${defaultWorkerCount()})`,
     '  --batch N                 batch size (default 32)',
-    '  --decode-images N         images per decode measurement (default 256)',
+    '  --decode-images N         images per decode measurement (default 512)',
     '  --cache-images N          images per cache measurement (default 4096)',
     '  --steps N                 timed training steps (default 20)',
     '  --iterations N            iterations of the training run for waitFraction (default 100)',
@@ -125,7 +125,7 @@ export const benchInputCommand = async (argv: readonly string[]): Promise<number
     return 0;
   }
   const numbers: Record<string, number> = {};
-  const defaults: Record<string, number> = { batch: 32, 'decode-images': 256, 'cache-images': 4096, steps: 20, iterations: 100, threads: 1 };
+  const defaults: Record<string, number> = { batch: 32, 'decode-images': 512, 'cache-images': 4096, steps: 20, iterations: 100, threads: 1 };
   for (const [name, fallback] of Object.entries(defaults)) {
     const v = numberOption(p, name, fallback, isPositiveInteger, 'a positive integer');
     if (E.isLeft(v)) return fail(v.left.message);

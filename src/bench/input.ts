@@ -56,7 +56,7 @@ export interface InputBenchOptions {
   readonly cacheRoot: string;
   /** Train batch size (default 32). */
   readonly batch?: number;
-  /** Images decoded per decode measurement (default 256). */
+  /** Images decoded per decode measurement (default 512). */
   readonly decodeImages?: number;
   /** Images read per cache measurement (default 4096, at most the train split). */
   readonly cacheImages?: number;
@@ -95,8 +95,15 @@ export interface InputBenchResult {
 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-/** Loads batches over the first `images` train samples (in order, every other one flipped); images per second. */
-const timeLoading = async (dataset: AttributeDataset, loader: BatchLoader, image: ImageOptions, batch: number, images: number): Promise<number> => {
+/** Loads batches over the first `images` train samples (in order, every other one flipped), after untimed warm-up batches; images per second. */
+const timeLoading = async (
+  dataset: AttributeDataset,
+  loader: BatchLoader,
+  image: ImageOptions,
+  batch: number,
+  images: number,
+  warmBatches = 1,
+): Promise<number> => {
   const split = dataset.splits.train;
   const m = dataset.tasks.length;
   const n = Math.min(images, split.size);
@@ -106,6 +113,11 @@ const timeLoading = async (dataset: AttributeDataset, loader: BatchLoader, image
     const indices = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
     return loader.loadBatch(split, indices, m, { image, flips, skipBadImages: true });
   };
+  // Warm-up, untimed: one batch per worker thread (a fresh worker runs the decoder cold).
+  for (let w = 0; w < Math.max(1, warmBatches); w++) {
+    const warm = await load(0);
+    if (E.isLeft(warm)) throw new Error(`input bench: ${(warm.left as { message?: string }).message ?? 'a batch failed'}`);
+  }
   const started = performance.now();
   let next = load(0);
   for (let from = 0; from < n; from += batch) {
@@ -205,7 +217,7 @@ export const runInputBench = async (options: InputBenchOptions): Promise<InputBe
     workers,
   };
   if (phases.has('decode')) {
-    const n = options.decodeImages ?? 256;
+    const n = options.decodeImages ?? 512;
     const rates: { mainThread: number; workers?: number } = { mainThread: NaN };
     log(`decode: ${Math.min(n, dataset.splits.train.size)} images on this thread`);
     const direct = createBatchLoader();
@@ -216,7 +228,7 @@ export const runInputBench = async (options: InputBenchOptions): Promise<InputBe
       const pool = createWorkerPool(workers);
       try {
         await pool.ready;
-        rates.workers = await timeLoading(dataset, createBatchLoader({ pool }), image, batch, n);
+        rates.workers = await timeLoading(dataset, createBatchLoader({ pool }), image, batch, n, workers);
       } finally {
         await pool.close();
       }
