@@ -182,5 +182,6 @@ export const prepareCommand = async (argv: readonly string[]): Promise<number> =
 /** The input commands, for the command table in cli/main.ts. */
 export const inputCommands = {
   prepare: { summary: 'decode, crop and resize a dataset\'s images once into the cache that train/eval/compare read', run: prepareCommand },
-  bench: { summary: 'benchmarks: input (decoding, cache, step, waiting for data) and step (training step)', run: benchCommand },
+  // An arrow: bench.ts imports this module too (its helpers), so benchCommand is read when called, not at load.
+  bench: { summary: 'benchmarks: input (decoding, cache, step, waiting for data) and step (training step)', run: (argv: readonly string[]) => benchCommand(argv) },
 };
