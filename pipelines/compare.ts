@@ -33,6 +33,7 @@ import {
 import { compareTableSvg, type WeightCurve, weightCurvesSvg } from '../src/report/compareSvg.js';
 import { findStrategy } from '../src/weighting/index.js';
 import type { ExtraMetrics } from './evaluate.js';
+import type { InputSettings } from '../src/data/workers/input.js';
 import { CONFIG_JSON, LOG_JSONL, METRICS_JSON, type RunError, type RunUi, runTraining, silentUi, type TrainConfig } from './train.js';
 
 export interface StrategyChoice {
@@ -157,7 +158,7 @@ const finishedWith = (config: TrainConfig): boolean => {
 export const runComparison = async (
   config: ComparisonConfig,
   data: ComparisonData,
-  options: { readonly ui?: RunUi } = {},
+  options: { readonly ui?: RunUi; readonly input?: InputSettings } = {},
 ): Promise<E.Either<RunError, ComparisonResult>> => {
   const ui = options.ui ?? silentUi;
   const reuse = config.reuse ?? true;
@@ -184,7 +185,11 @@ export const runComparison = async (
       } else {
         ui.info(`${tag}: started -> ${run.out}`);
         try {
-          const done = await runTraining(dataset.right, run, { ui, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
+          const done = await runTraining(dataset.right, run, {
+            ui,
+            ...(extraMetrics === undefined ? {} : { extraMetrics }),
+            ...(options.input === undefined ? {} : { input: options.input }),
+          });
           if (E.isLeft(done)) failure = done.left.message;
         } catch (error) {
           failure = `training failed: ${error instanceof Error ? error.message : String(error)}`;

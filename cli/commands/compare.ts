@@ -30,7 +30,7 @@ import { epochSampler } from '../../src/data/sampler.js';
 import { compareJson } from '../../src/report/compare.js';
 import { createStrategy, findStrategy, formatParamError, strategyNames } from '../../src/weighting/index.js';
 import { cliUi } from '../ui.js';
-import { configFromArgs, trainOptionSpec } from './train.js';
+import { configFromArgs, inputSettingsFromArgs, trainOptionSpec } from './train.js';
 
 /** Options of compare itself (the rest are train's). */
 const OWN = ['strategies', 'seeds', 'first-seed', 'dwa-level', 'no-reuse'] as const;
@@ -174,6 +174,8 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   const args = parseCompareArgs(parsed.right);
   if (E.isLeft(args)) return fail(args.left.message);
   const { pipeline, partial } = args.right;
+  const input = inputSettingsFromArgs(parsed.right);
+  if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
   const backend = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backend)}`);
@@ -216,7 +218,7 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   const result = await runComparison(
     { base, strategies, seeds: args.right.seeds, out, reuse: args.right.reuse },
     { dataset, extraMetrics: (d) => pipeline.extraMetrics?.(d) },
-    { ui },
+    { ui, input: input.right },
   );
   if (E.isLeft(result)) return fail(result.left.message, 1);
   process.stdout.write(args.right.json ? `${compareJson(result.right.table)}\n` : `${result.right.markdown}`);

@@ -11,6 +11,7 @@ import { flagOption, type OptionSpec, parseCommandArgs, stringOption } from '../
 import type { SplitName } from '../../src/data/attributeDataset.js';
 import { cliUi } from '../ui.js';
 import { openModel } from './modelDir.js';
+import { inputSettingsFromArgs } from './train.js';
 
 const usage = (): string =>
   [
@@ -21,6 +22,8 @@ const usage = (): string =>
     `  --pipeline NAME   ${pipelineNames().join(', ')}`,
     '  --limit N         evaluate the first N images of the split only',
     '  --backend NAME    auto (default), wasm, cpu, tensorflow',
+    '  --cache DIR | --no-cache   the preprocessed image cache to read (default: the one `awmtl prepare` made, if valid)',
+    '  --workers N       image-decoding worker threads',
   ].join('\n');
 
 export const evalCommand = async (argv: readonly string[]): Promise<number> => {
@@ -34,6 +37,9 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
     json: { type: 'boolean' },
     'skip-bad-images': { type: 'boolean' },
     'batch-size': { type: 'string' },
+    cache: { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   };
   for (const name of pipelineNames()) {
@@ -61,6 +67,8 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   const limitRaw = stringOption(p, 'limit');
   const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
   if (!(limit >= 1)) return fail(`--limit must be a positive integer, got ${JSON.stringify(limitRaw)}`);
+  const input = inputSettingsFromArgs(p);
+  if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
   try {
     await selectBackend({ backend: (stringOption(p, 'backend') ?? 'auto') as 'auto', log: (m) => ui.info(m) });
@@ -93,7 +101,7 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
       opened.right.trainer,
       dataset.right,
       split,
-      { image: opened.right.image, valBatchSize: batch, skipBadImages: flagOption(p, 'skip-bad-images') },
+      { image: opened.right.image, valBatchSize: batch, skipBadImages: flagOption(p, 'skip-bad-images'), input: input.right },
       limit,
       ui,
       pipeline.extraMetrics?.(dataset.right),
