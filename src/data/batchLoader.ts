@@ -47,7 +47,25 @@ export const loadBatch = async (
     flips,
   });
   if (E.isLeft(loaded)) return loaded;
-  const { loaded: count, indices: slots, skipped } = loaded.right;
+  return assembleBatch(split, indices, loaded.right.indices, images, loaded.right.skipped, { height, width, tasks });
+};
+
+/**
+ * The batch of the good images: `images` holds them packed in slot order
+ * (slot s is input index slots[s]); labels and ids are picked by the same
+ * slots. No good image at all is an EmptyBatch error.
+ */
+export const assembleBatch = (
+  split: SplitView,
+  indices: ArrayLike<number>,
+  slots: Int32Array,
+  images: Float32Array,
+  skipped: readonly ImageError[],
+  shape: { readonly height: number; readonly width: number; readonly tasks: number },
+): E.Either<BatchError, LoadedBatch> => {
+  const { height, width, tasks } = shape;
+  const n = indices.length;
+  const count = slots.length;
   if (count === 0) {
     return E.left({ _tag: 'EmptyBatch', message: `every image of a batch of ${n} was unreadable (first: ${skipped[0]?.message ?? '?'})` });
   }

@@ -15,7 +15,7 @@
  * the table for the CLI to print.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { type CelebaError, type CelebaWarning, at, thousands } from './errors.js';
+import { type CelebaError, type CelebaWarning, at, duplicateId, thousands } from './errors.js';
 import { CELEBA_ATTRIBUTES } from './names.js';
 import { LineScanner, countLines, fieldText, hasComma, isBlank, plusMinusOne, splitFields } from './text.js';
 
@@ -165,16 +165,7 @@ const parseRows = (
     }
     const id = fieldText(data, starts[0], ends[0]);
     const previous = index.get(id);
-    if (previous !== undefined) {
-      return E.left({
-        _tag: 'DuplicateId',
-        file,
-        line,
-        firstLine: lines[previous],
-        id,
-        message: at(file, line, `image id ${id} is listed twice (first on line ${lines[previous]})`),
-      });
-    }
+    if (previous !== undefined) return E.left(duplicateId(file, line, lines[previous], id));
     index.set(id, rows);
     ids.push(id);
     lines[rows] = line;

@@ -73,5 +73,15 @@ export type CelebaWarning =
 /** `file line N: what` — the one format of every row-level message. */
 export const at = (file: string, line: number, what: string): string => `${file} line ${line}: ${what}`;
 
+/** An image id listed a second time (attribute or partition file). */
+export const duplicateId = (file: string, line: number, firstLine: number, id: string): CelebaError => ({
+  _tag: 'DuplicateId',
+  file,
+  line,
+  firstLine,
+  id,
+  message: at(file, line, `image id ${id} is listed twice (first on line ${firstLine})`),
+});
+
 /** 1234567 -> "1,234,567" (stable, locale-independent). */
 export const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -5,7 +5,7 @@
  * train, val, test.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { type CelebaError, at } from './errors.js';
+import { type CelebaError, at, duplicateId } from './errors.js';
 import { LineScanner, countLines, fieldText, hasComma, isBlank, splitFields } from './text.js';
 
 export interface PartitionTable {
@@ -80,16 +80,7 @@ export const parsePartition = (
       );
     }
     const previous = seen.get(id);
-    if (previous !== undefined) {
-      return E.left({
-        _tag: 'DuplicateId',
-        file,
-        line,
-        firstLine: lines[previous],
-        id,
-        message: at(file, line, `image id ${id} is listed twice (first on line ${lines[previous]})`),
-      });
-    }
+    if (previous !== undefined) return E.left(duplicateId(file, line, lines[previous], id));
     seen.set(id, rows);
     ids.push(id);
     codes[rows] = code;

@@ -12,8 +12,7 @@
  */
 import * as E from 'fp-ts/Either';
 import type { SplitView } from '../attributeDataset.js';
-import type { Batch } from '../batch.js';
-import type { BatchError, LoadBatchOptions, LoadedBatch } from '../batchLoader.js';
+import { assembleBatch, type BatchError, type LoadBatchOptions, type LoadedBatch } from '../batchLoader.js';
 import { type ImageError, NORMALISE_HALF } from '../images.js';
 import type { ImageCache } from '../cache/open.js';
 import type { WorkerPool } from './pool.js';
@@ -99,28 +98,7 @@ export const createBatchLoader = (options: BatchLoaderOptions = {}): BatchLoader
         if (slots.length !== i) images.copyWithin(slots.length * per, i * per, (i + 1) * per);
         slots.push(i);
       }
-      const count = slots.length;
-      if (count === 0) {
-        return E.left({ _tag: 'EmptyBatch', message: `every image of a batch of ${n} was unreadable (first: ${skipped[0]?.message ?? '?'})` });
-      }
-      const labels = new Float32Array(count * tasks);
-      const ids: string[] = [];
-      for (let s = 0; s < count; s++) {
-        const sample = indices[slots[s]];
-        split.labelsInto(sample, labels, s * tasks);
-        ids.push(split.id(sample));
-      }
-      const batch: Batch = {
-        images: count === n ? images : images.slice(0, count * per),
-        labels,
-        size: count,
-        height,
-        width,
-        channels: 3,
-        tasks,
-        ids,
-      };
-      return E.right({ batch, slots: Int32Array.from(slots), skipped });
+      return assembleBatch(split, indices, Int32Array.from(slots), images, skipped, { height, width, tasks });
     },
   };
 };
