@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
-import type { DataOptionValue, PipelineDefinition } from '../../pipelines/definition.js';
+import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
 import { selectBackend } from '../../src/backend/index.js';

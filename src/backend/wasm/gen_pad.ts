@@ -3,7 +3,7 @@
  * [H, W, C] into [H + top + bottom, W + left + right, C] with zero borders, writing every
  * destination float once (f32x4 moves with a scalar tail). Shapes are baked in as constants.
  */
-import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
+import { FunctionBuilder, type ModuleBuilder, ValType } from './emitter.js';
 import type { Pad } from './runtime.js';
 
 /** Emits `count` zero floats at dst (a byte-offset local, advanced past them). */
