@@ -15,20 +15,18 @@ import {
   parseCommandArgs,
   type Parsed,
   stringOption,
-  usageError,
-  type UsageError,
 } from '../../src/cli/args.js';
 import { Progress } from '../../src/cli/progress.js';
 import { cacheDirFor, defaultCacheRoot } from '../../src/data/cache/location.js';
 import { openCache } from '../../src/data/cache/open.js';
 import { prepareCache } from '../../src/data/cache/prepare.js';
 import type { AttributeDataset } from '../../src/data/attributeDataset.js';
-import { CROP_PRESETS, type Crop, type ImageOptions } from '../../src/data/images.js';
+import { CROP_PRESETS, type ImageOptions } from '../../src/data/images.js';
 import { datasetImageFiles, datasetImageRoot } from '../../src/data/workers/input.js';
 import { availableParallelism } from 'node:os';
 import { createWorkerPool } from '../../src/data/workers/pool.js';
 import { benchCommand } from './bench.js';
-import { parseSize } from './train.js';
+import { parseCrop, parseSize } from './train.js';
 
 const usage = (): string =>
   [
@@ -54,10 +52,6 @@ const usage = (): string =>
 /** Prepare has the machine to itself (no training step to leave a core to): one worker per core, at most 8. */
 const prepareWorkers = (): number => Math.max(1, Math.min(8, availableParallelism()));
 
-const parseCrop = (text: string): E.Either<UsageError, Crop> =>
-  text === 'none' || text in CROP_PRESETS
-    ? E.right(text as Crop)
-    : E.left(usageError(`--crop must be none or one of ${Object.keys(CROP_PRESETS).join(', ')}, got ${JSON.stringify(text)}`));
 
 /** The option spec shared by the input commands: pipeline, data, size, crop and every pipeline's data options. */
 export const datasetOptionSpec = (): OptionSpec => {

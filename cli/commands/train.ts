@@ -147,7 +147,7 @@ export const parseSize = (text: string): E.Either<UsageError, { height: number; 
   return E.right({ height, width });
 };
 
-const parseCrop = (text: string): E.Either<UsageError, Crop> =>
+export const parseCrop = (text: string): E.Either<UsageError, Crop> =>
   text === 'none' || text in CROP_PRESETS
     ? E.right(text as Crop)
     : E.left(usageError(`--crop must be none or one of ${Object.keys(CROP_PRESETS).join(', ')}, got ${JSON.stringify(text)}`));
