@@ -432,12 +432,14 @@ export const runTraining = async (
   const saved = await saveModel(model, join(out, MODEL_DIR), meta);
   if (E.isLeft(saved)) return E.left(runError(describeModelError(saved.left)));
   const evaluations: Partial<Record<'val' | 'test', SplitEvaluation>> = {};
+  // The final evaluations open the input again; say so only if it differs from training's.
+  const evalUi: RunUi = { ...ui, info: (message) => (message === sources.description ? undefined : ui.info(message)) };
   for (const split of config.finalSplits) {
     if (dataset.splits[split].size === 0) {
       ui.info(`final evaluation: the ${split} split is empty, skipped`);
       continue;
     }
-    const result = await evaluateSplit(trainer, dataset, split, { ...config, input: options.input }, Infinity, ui, options.extraMetrics);
+    const result = await evaluateSplit(trainer, dataset, split, { ...config, input: options.input }, Infinity, evalUi, options.extraMetrics);
     if (E.isLeft(result)) return E.left(runError(result.left.message));
     evaluations[split] = result.right;
   }
