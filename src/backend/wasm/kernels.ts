@@ -65,6 +65,22 @@ function effectivePad(info: ConvInfo): Pad {
   };
 }
 
+/** The padded-input geometry the generated convolution kernels (forward, scatter, filter gradient) are specialised on. */
+function convGeometry(info: ConvInfo, pad: Pad) {
+  return {
+    Hp: info.inHeight + pad.top + pad.bottom,
+    Wp: info.inWidth + pad.left + pad.right,
+    ci: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    CO: info.outChannels,
+  };
+}
+
 const isEmpty = (shape: readonly number[]): boolean => shape.some((d) => d === 0);
 
 /** Work (multiply-adds or elements) below which a call stays on one thread. */
@@ -173,18 +189,7 @@ function forwardConv(args: KernelArgs, epilogue: Epilogue, bias: TensorInfo | un
   const info = convInfoOf(x.shape, filter.shape, args.attrs, args.attrs.dilations);
   const rt = runtimeFor(args.backend);
   const pad = effectivePad(info);
-  const g: GatherGeometry = {
-    Hp: info.inHeight + pad.top + pad.bottom,
-    Wp: info.inWidth + pad.left + pad.right,
-    ci: info.inChannels,
-    OH: info.outHeight,
-    OW: info.outWidth,
-    KH: info.filterHeight,
-    KW: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    CO: info.outChannels,
-  };
+  const g: GatherGeometry = convGeometry(info, pad);
   const out = rt.output(info.outShape);
   const [xp, scratch] = padded(rt, x, pad);
   const w = rt.offset(filter) >>> 2;
@@ -280,18 +285,7 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   }
   // Any stride: scatter into a zero-filled padded gradient, then crop.
   const pad = effectivePad(info);
-  const g: ScatterGeometry = {
-    Hp: info.inHeight + pad.top + pad.bottom,
-    Wp: info.inWidth + pad.left + pad.right,
-    ci,
-    OH: info.outHeight,
-    OW: info.outWidth,
-    KH,
-    KW,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    CO,
-  };
+  const g: ScatterGeometry = convGeometry(info, pad);
   const plan = defaultScatterPlan();
   const kernel = rt.kernel(`scatter:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
     addScatterBackpropInput(mod, 'run', g, plan),
@@ -326,18 +320,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const rt = runtimeFor(args.backend);
   if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
   const pad = effectivePad(info);
-  const g: BackpropFilterGeometry = {
-    Hp: info.inHeight + pad.top + pad.bottom,
-    Wp: info.inWidth + pad.left + pad.right,
-    ci: info.inChannels,
-    OH: info.outHeight,
-    OW: info.outWidth,
-    KH: info.filterHeight,
-    KW: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    CO: info.outChannels,
-  };
+  const g: BackpropFilterGeometry = convGeometry(info, pad);
   const plan = defaultBackpropFilterPlan(g);
   const kernel = rt.kernel(`bpf:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
     addBackpropFilter(mod, 'run', g, plan),
