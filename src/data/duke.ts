@@ -14,9 +14,8 @@ import {
   type PedestrianAnnotations,
   type PedestrianError,
   type PedestrianSchema,
+  yesNo,
 } from './pedestrian.js';
-
-const yesNo = (name: string, description: string) => ({ name, values: ['no', 'yes'], description }) as const;
 
 export const DUKE_SCHEMA: PedestrianSchema = {
   dataset: 'duke',

@@ -15,9 +15,8 @@ import {
   type PedestrianAnnotations,
   type PedestrianError,
   type PedestrianSchema,
+  yesNo,
 } from './pedestrian.js';
-
-const yesNo = (name: string, description: string) => ({ name, values: ['no', 'yes'], description }) as const;
 
 export const MARKET_SCHEMA: PedestrianSchema = {
   dataset: 'market1501',

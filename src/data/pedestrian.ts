@@ -55,6 +55,9 @@ export interface ColourGroup {
   readonly description: string;
 }
 
+/** A two-valued attribute coded 1 = no, 2 = yes (the files' usual encoding). */
+export const yesNo = (name: string, description: string) => ({ name, values: ['no', 'yes'], description }) as const;
+
 export interface PedestrianSchema {
   readonly dataset: 'market1501' | 'duke';
   /** Name of the MAT variable holding the struct with `train` and `test`. */

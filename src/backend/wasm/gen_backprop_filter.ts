@@ -16,21 +16,11 @@
  * are packed into a [pixel][rows] panel, so the register-tile sweeps read memory sequentially.
  * Shapes are baked in as constants.
  */
+import type { ConvGeometry } from './gen_conv_gather.js';
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
 import { colWidth, columnPlan, type Cols, declareTile, loadTile, rankOneUpdate, storeTile } from './tile.js';
 
-export interface BackpropFilterGeometry {
-  readonly Hp: number;
-  readonly Wp: number;
-  readonly ci: number;
-  readonly OH: number;
-  readonly OW: number;
-  readonly KH: number;
-  readonly KW: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly CO: number;
-}
+export type BackpropFilterGeometry = ConvGeometry;
 
 export interface BackpropFilterPlan {
   /**
@@ -113,15 +103,7 @@ export function addBackpropFilter(
     return index;
   };
 
-  const rowTiles: { start: number; rows: number }[] = [];
-  for (let m0 = 0; m0 < M; m0 += plan.rows) rowTiles.push({ start: m0, rows: Math.min(plan.rows, M - m0) });
-  const colTiles: { start: number; cols: Cols }[] = [];
-  {
-    let start = 0;
-    for (const cp of columnPlan(g.CO, plan.vectors)) {
-      for (let k = 0; k < cp.count; k++, start += colWidth(cp.cols)) colTiles.push({ start, cols: cp.cols });
-    }
-  }
+  const { rowTiles, colTiles } = tilesOf(M, g.CO, plan);
   for (const r of rowTiles) for (const c of colTiles) tileFn(r.rows, c.cols);
 
   const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
@@ -236,15 +218,7 @@ function addDirect(mod: ModuleBuilder, exportName: string, g: BackpropFilterGeom
     return index;
   };
 
-  const rowTiles: { start: number; rows: number }[] = [];
-  for (let m0 = 0; m0 < M; m0 += plan.rows) rowTiles.push({ start: m0, rows: Math.min(plan.rows, M - m0) });
-  const colTiles: { start: number; cols: Cols }[] = [];
-  {
-    let start = 0;
-    for (const cp of columnPlan(g.CO, plan.vectors)) {
-      for (let k = 0; k < cp.count; k++, start += colWidth(cp.cols)) colTiles.push({ start, cols: cp.cols });
-    }
-  }
+  const { rowTiles, colTiles } = tilesOf(M, g.CO, plan);
   for (const r of rowTiles) for (const c of colTiles) tileFn(r.rows, c.cols);
 
   const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
@@ -267,4 +241,20 @@ function addDirect(mod: ModuleBuilder, exportName: string, g: BackpropFilterGeom
     });
   });
   mod.add(f);
+}
+
+/** The output tiles of the [M, CO] product: rows in steps of plan.rows, columns as the column plan packs them. */
+function tilesOf(
+  M: number,
+  CO: number,
+  plan: BackpropFilterPlan,
+): { rowTiles: { start: number; rows: number }[]; colTiles: { start: number; cols: Cols }[] } {
+  const rowTiles: { start: number; rows: number }[] = [];
+  for (let m0 = 0; m0 < M; m0 += plan.rows) rowTiles.push({ start: m0, rows: Math.min(plan.rows, M - m0) });
+  const colTiles: { start: number; cols: Cols }[] = [];
+  let start = 0;
+  for (const cp of columnPlan(CO, plan.vectors)) {
+    for (let k = 0; k < cp.count; k++, start += colWidth(cp.cols)) colTiles.push({ start, cols: cp.cols });
+  }
+  return { rowTiles, colTiles };
 }

@@ -9,21 +9,11 @@
  * output pixels times `vectors` f32x4 of m; each tile's reduction over CO stays in registers and
  * is then added into dxp (read-modify-write, in program order, so overlapping windows are fine).
  */
+import type { ConvGeometry } from './gen_conv_gather.js';
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
 import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, zeroTile } from './tile.js';
 
-export interface ScatterGeometry {
-  readonly Hp: number;
-  readonly Wp: number;
-  readonly ci: number;
-  readonly OH: number;
-  readonly OW: number;
-  readonly KH: number;
-  readonly KW: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly CO: number;
-}
+export type ScatterGeometry = ConvGeometry;
 
 export interface ScatterPlan {
   readonly rows: number;

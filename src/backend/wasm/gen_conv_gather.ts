@@ -13,7 +13,8 @@
 import { FunctionBuilder, type ModuleBuilder, Op, SimdOp, ValType } from './emitter.js';
 import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, type Tile, zeroTile } from './tile.js';
 
-export interface GatherGeometry {
+/** The geometry every generated convolution kernel is specialised on. */
+export interface ConvGeometry {
   /** Padded input height and width, channels. */
   readonly Hp: number;
   readonly Wp: number;
@@ -25,6 +26,9 @@ export interface GatherGeometry {
   readonly sh: number;
   readonly sw: number;
   readonly CO: number;
+}
+
+export interface GatherGeometry extends ConvGeometry {
   /** Output strides in floats: pixel, row, image (defaults: dense [N, OH, OW, CO]). */
   readonly outPixel?: number;
   readonly outRow?: number;
