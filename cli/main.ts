@@ -1,6 +1,7 @@
 /**
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
+import { describeException, EXIT_FAILURE, reportFailure } from './fail.js';
 import { replayCommand } from './commands/replay.js';
 import { compareCommand } from './commands/compare.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -44,7 +45,21 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     process.stderr.write(`awmtl: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    // A failure no command turned into a message: still one line (AWMTL_DEBUG=1 adds the stack).
+    return reportFailure(name, describeException(error), EXIT_FAILURE, error);
+  }
 };
+
+// Errors that escape every handler (a callback's throw, a rejection nobody awaited) end the process
+// with one line too, never with a dump of the module source the throw came from.
+const lastResort = (error: unknown): void => {
+  reportFailure(process.argv[2] ?? 'awmtl', `unexpected error: ${describeException(error)}`, EXIT_FAILURE, error);
+  process.exit(EXIT_FAILURE);
+};
+process.on('uncaughtException', lastResort);
+process.on('unhandledRejection', lastResort);
 
 process.exitCode = await main(process.argv.slice(2));

@@ -35,6 +35,7 @@ import { findStrategy } from '../src/weighting/index.js';
 import type { ExtraMetrics } from './evaluate.js';
 import type { InputSettings } from '../src/data/workers/input.js';
 import { CONFIG_JSON, LOG_JSONL, METRICS_JSON, type RunError, type RunUi, runTraining, silentUi, type TrainConfig } from './train.js';
+import { CHECKPOINT_POINTER } from '../src/checkpoint/index.js';
 
 export interface StrategyChoice {
   readonly name: string;
@@ -138,16 +139,23 @@ export const readRunResult = (dir: string, strategy: string, seed: number): E.Ei
   });
 };
 
-/** A folder whose run finished with exactly these settings. */
-const finishedWith = (config: TrainConfig): boolean => {
+/** A folder whose run has exactly these settings. */
+const sameConfig = (config: TrainConfig): boolean => {
   const dir = config.out;
-  if (!existsSync(join(dir, METRICS_JSON)) || !existsSync(join(dir, CONFIG_JSON))) return false;
+  if (!existsSync(join(dir, CONFIG_JSON))) return false;
   try {
     return isDeepStrictEqual(readJson(join(dir, CONFIG_JSON)), JSON.parse(JSON.stringify(config)));
   } catch {
     return false;
   }
 };
+
+/** A folder whose run finished with exactly these settings. */
+const finishedWith = (config: TrainConfig): boolean => existsSync(join(config.out, METRICS_JSON)) && sameConfig(config);
+
+/** How a run folder that is not reused is trained: an interrupted run of the same settings resumes, anything else is replaced. */
+const openMode = (config: TrainConfig, reuse: boolean): { resume?: true; overwrite?: true } =>
+  reuse && sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER)) ? { resume: true } : { overwrite: true };
 
 /**
  * Runs (or reuses) every strategy x seed and writes the comparison. Runs go
@@ -158,7 +166,7 @@ const finishedWith = (config: TrainConfig): boolean => {
 export const runComparison = async (
   config: ComparisonConfig,
   data: ComparisonData,
-  options: { readonly ui?: RunUi; readonly input?: InputSettings } = {},
+  options: { readonly ui?: RunUi; readonly input?: InputSettings; readonly signal?: AbortSignal } = {},
 ): Promise<E.Either<RunError, ComparisonResult>> => {
   const ui = options.ui ?? silentUi;
   const reuse = config.reuse ?? true;
@@ -187,10 +195,17 @@ export const runComparison = async (
         try {
           const done = await runTraining(dataset.right, run, {
             ui,
+            ...openMode(run, reuse),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
             ...(extraMetrics === undefined ? {} : { extraMetrics }),
             ...(options.input === undefined ? {} : { input: options.input }),
           });
-          if (E.isLeft(done)) failure = done.left.message;
+          if (E.isLeft(done)) {
+            if (done.left._tag === 'RunStopped') {
+              return E.left({ ...done.left, message: `${done.left.message}; the comparison continues from there when run again` });
+            }
+            failure = done.left.message;
+          }
         } catch (error) {
           failure = `training failed: ${error instanceof Error ? error.message : String(error)}`;
         }

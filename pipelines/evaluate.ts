@@ -12,7 +12,7 @@ import { type AttributeReport, attributeMetrics } from '../src/metrics/index.js'
 import { logitLayout } from '../src/tasks.js';
 import type { Trainer } from '../src/train/trainer.js';
 import { readAhead } from './batches.js';
-import type { RunUi } from './train.js';
+import type { RunUi } from './runUi.js';
 
 export interface SplitEvaluation {
   readonly split: SplitName;

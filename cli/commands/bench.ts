@@ -3,6 +3,7 @@
  * - input: src/bench/input.ts on a dataset (decoding, cache, step, waiting for data, RSS);
  * - step: src/bench/step.ts's runStepBench (the reference net's training step).
  */
+import { reportFailure } from '../fail.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,10 +64,7 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
     help: { type: 'boolean', short: 'h' },
   };
   const parsed = parseCommandArgs(argv, spec);
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl bench step: ${message}\n`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('bench step', message, code);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   const p = parsed.right;
   if (flagOption(p, 'help')) {
@@ -114,10 +112,7 @@ export const benchInputCommand = async (argv: readonly string[]): Promise<number
     threads: { type: 'string' },
   };
   const parsed = parseCommandArgs(argv, spec);
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl bench input: ${message}\n`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('bench input', message, code);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   const p = parsed.right;
   if (flagOption(p, 'help')) {
@@ -227,6 +222,6 @@ export const benchCommand = async (argv: readonly string[]): Promise<number> => 
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  process.stderr.write(`awmtl bench: ${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input or step)\n\n${usage()}\n`);
+  reportFailure('bench', `${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input or step)`, 2);
   return 2;
 };

@@ -6,6 +6,8 @@
  * the comparison table (Markdown, or with --json the table as JSON); the table,
  * its pictures and every run are written under OUT (see pipelines/compare.ts).
  */
+import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
+import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
@@ -161,10 +163,7 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
 };
 
 export const compareCommand = async (argv: readonly string[]): Promise<number> => {
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl compare: ${message}\n${code === 2 ? "(see 'awmtl compare --help')\n" : ''}`);
-    return code;
-  };
+  const fail = (message: string, code = EXIT_USAGE): number => reportFailure('compare', message, code);
   const parsed = parseCommandArgs(argv, compareOptionSpec());
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   if (flagOption(parsed.right, 'help')) {
@@ -184,7 +183,7 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   try {
     await selectBackend({ backend: backend as 'auto', threads: threads.right, log: (m) => ui.info(m) });
   } catch (error) {
-    return fail((error as Error).message, 1);
+    return fail((error as Error).message, EXIT_FAILURE);
   }
 
   const loaded = new Map<number, AttributeDataset>();
@@ -200,7 +199,7 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   };
   ui.info(`loading ${pipeline.name} from ${partial.data}`);
   const firstSet = await dataset(args.right.seeds[0]);
-  if (E.isLeft(firstSet)) return fail(firstSet.left.message, 1);
+  if (E.isLeft(firstSet)) return fail(firstSet.left.message, EXIT_FAILURE);
   const splits = firstSet.right.splits;
   ui.info(`${firstSet.right.tasks.length} tasks; train ${splits.train.size}, val ${splits.val.size}, test ${splits.test.size} images`);
   const perEpoch = epochSampler(splits.train.size, partial.batchSize, 0).batchesPerEpoch;
@@ -215,12 +214,24 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   ui.info(
     `comparing ${strategies.map((s) => s.name).join(', ')} on seeds ${args.right.seeds.join(', ')}: ${strategies.length * args.right.seeds.length} runs of ${iterations} iterations; output: ${out}`,
   );
-  const result = await runComparison(
-    { base, strategies, seeds: args.right.seeds, out, reuse: args.right.reuse },
-    { dataset, extraMetrics: (d) => pipeline.extraMetrics?.(d) },
-    { ui, input: input.right },
-  );
-  if (E.isLeft(result)) return fail(result.left.message, 1);
+  const stop = listenForStop();
+  let result;
+  try {
+    result = await runComparison(
+      { base, strategies, seeds: args.right.seeds, out, reuse: args.right.reuse },
+      { dataset, extraMetrics: (d) => pipeline.extraMetrics?.(d) },
+      { ui, input: input.right, signal: stop.signal },
+    );
+  } finally {
+    stop.dispose();
+  }
+  if (E.isLeft(result)) {
+    if (result.left._tag === 'RunStopped') {
+      process.stderr.write(`awmtl: compare: ${result.left.message}\n`);
+      return stop.exitCode() ?? 130;
+    }
+    return fail(result.left.message, EXIT_FAILURE);
+  }
   process.stdout.write(args.right.json ? `${compareJson(result.right.table)}\n` : `${result.right.markdown}`);
   ui.info(`written in ${out}: ${Object.values(COMPARE_FILES).join(', ')}`);
   return result.right.failures.length > 0 ? 1 : 0;

@@ -15,6 +15,7 @@
  * Exit codes: 0 done, 1 a data problem (missing or malformed file, unknown
  * identity), 2 bad usage.
  */
+import { failureLine } from '../fail.js';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -428,7 +429,7 @@ export const datasetCommand = async (argv: readonly string[], io: DatasetIo = pr
   const [sub, ...rest] = argv;
   const print = (text: string): void => io.out(`${text}\n`);
   const fail = (message: string, code: 1 | 2): number => {
-    io.err(`awmtl dataset${sub === 'info' || sub === 'show' ? ` ${sub}` : ''}: ${message}\n${code === 2 ? "(see 'awmtl dataset --help')\n" : ''}`);
+    io.err(`${failureLine(`dataset${sub === 'info' || sub === 'show' ? ` ${sub}` : ''}`, message, code === 2)}\n`);
     return code;
   };
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

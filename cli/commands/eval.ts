@@ -2,6 +2,7 @@
  * `awmtl eval --model DIR --data DIR [--split test]`: a trained model's metrics
  * on a split of a dataset, loaded by the model's pipeline with its data options.
  */
+import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/Either';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
@@ -49,11 +50,8 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   }
   spec['data-split'] = { type: 'string' };
   const parsed = parseCommandArgs(argv, spec);
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl eval: ${message}\n`);
-    return code;
-  };
-  if (E.isLeft(parsed)) return fail(`${parsed.left.message}\n\n${usage()}`);
+  const fail = (message: string, code = 2): number => reportFailure('eval', message, code);
+  if (E.isLeft(parsed)) return fail(parsed.left.message);
   const p = parsed.right;
   if (flagOption(p, 'help')) {
     process.stdout.write(`${usage()}\n`);
@@ -61,7 +59,7 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   }
   const modelDir = stringOption(p, 'model');
   const data = stringOption(p, 'data');
-  if (modelDir === undefined || data === undefined) return fail(`--model DIR and --data DIR are required\n\n${usage()}`);
+  if (modelDir === undefined || data === undefined) return fail("--model DIR and --data DIR are required");
   const split = (stringOption(p, 'split') ?? 'test') as SplitName;
   if (!['train', 'val', 'test'].includes(split)) return fail(`--split must be train, val or test, got ${JSON.stringify(split)}`);
   const limitRaw = stringOption(p, 'limit');

@@ -2,6 +2,7 @@
  * `awmtl predict --model DIR IMAGE...`: each image's attributes with their
  * probabilities, preprocessed exactly as in training (size, crop, normalisation).
  */
+import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/Either';
 import { selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
@@ -42,19 +43,16 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
     'skip-bad-images': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl predict: ${message}\n`);
-    return code;
-  };
-  if (E.isLeft(parsed)) return fail(`${parsed.left.message}\n\n${usage}`);
+  const fail = (message: string, code = 2): number => reportFailure('predict', message, code);
+  if (E.isLeft(parsed)) return fail(parsed.left.message);
   if (flagOption(parsed.right, 'help')) {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
   const modelDir = stringOption(parsed.right, 'model');
-  if (modelDir === undefined) return fail(`--model DIR is required\n\n${usage}`);
+  if (modelDir === undefined) return fail("--model DIR is required");
   const images = parsed.right.positionals;
-  if (images.length === 0) return fail(`no IMAGE given\n\n${usage}`);
+  if (images.length === 0) return fail("no IMAGE given");
   const threshold = numberOption(parsed.right, 'threshold', 0.5, (x) => x > 0 && x < 1, 'in (0, 1)');
   if (E.isLeft(threshold)) return fail(threshold.left.message);
   try {

@@ -4,6 +4,8 @@
  * preprocessed cache that train, eval and compare then read (see
  * src/data/cache). Also the table entry of the input commands (prepare, bench).
  */
+import { verifyCache } from '../../src/data/cache/verify.js';
+import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/Either';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
@@ -45,6 +47,7 @@ const usage = (): string =>
     '                    the cache is DIR/<image folder>-<HxW>-<crop>-<hash>',
     `  --workers N       decoding threads (default ${prepareWorkers()}: one per core, at most 8; 0 = this thread)`,
     '  --force           write it again even if it is up to date',
+    '  --verify          read every record, check its CRC-32, and rewrite damaged ones from their images',
     '  --json            print the result as one JSON object on stdout',
     '  The pipeline\'s data options (e.g. --split, --only-present-images for celeba) choose its images as for train.',
   ].join('\n');
@@ -105,12 +108,9 @@ export const datasetFromArgs = async (
 export const cacheRootFromArgs = (parsed: Parsed): string | undefined => stringOption(parsed, 'cache') ?? defaultCacheRoot();
 
 export const prepareCommand = async (argv: readonly string[]): Promise<number> => {
-  const spec = { ...datasetOptionSpec(), force: { type: 'boolean' as const } };
+  const spec = { ...datasetOptionSpec(), force: { type: 'boolean' as const }, verify: { type: 'boolean' as const } };
   const parsed = parseCommandArgs(argv, spec);
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl prepare: ${message}\n${code === 2 ? "(see 'awmtl prepare --help')\n" : ''}`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('prepare', message, code);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   const p = parsed.right;
   if (flagOption(p, 'help')) {
@@ -132,10 +132,26 @@ export const prepareCommand = async (argv: readonly string[]): Promise<number> =
   const say = (m: string): void => void process.stderr.write(`${m}\n`);
   const unique = new Set(files).size;
   say(`cache: ${dir}`);
+  if (flagOption(p, 'force') && flagOption(p, 'verify')) return fail('give --force or --verify, not both');
   if (!flagOption(p, 'force')) {
     const current = openCache(dir, { root: imageRoot, height: image.height, width: image.width, crop: image.crop }, files);
+    if (E.isRight(current) && flagOption(p, 'verify')) {
+      current.right.close();
+      const progress = new Progress('verify', current.right.records, process.stderr);
+      const verified = await verifyCache(dir, { onProgress: (done) => progress.update(done) });
+      if (E.isLeft(verified)) return fail(verified.left.message, 1);
+      const v = verified.right;
+      progress.done(v.records);
+      for (const b of v.bad.slice(0, 5)) say(`damaged record: ${b.path}: ${b.problem}`);
+      say(
+        `verified ${v.records} records in ${v.seconds.toFixed(1)} s: ${v.bad.length === 0 ? 'all intact' : `${v.bad.length} damaged, ${v.rewritten} rewritten from their images`}` +
+          `${v.unfixable.length > 0 ? `; ${v.unfixable.length} could not be rebuilt (first: ${v.unfixable[0]}): run with --force to write the cache again` : ''}`,
+      );
+      if (json) process.stdout.write(`${JSON.stringify({ dir, verified: v.records, damaged: v.bad.length, rewritten: v.rewritten, unfixable: v.unfixable.length, seconds: v.seconds })}\n`);
+      return v.unfixable.length > 0 ? 1 : 0;
+    }
     if (E.isRight(current)) {
-      say(`up to date: ${current.right.records} images of ${imageRoot} at ${image.height}x${image.width} (verified in ${current.right.verifySeconds.toFixed(2)} s); nothing to do (--force writes it again)`);
+      say(`up to date: ${current.right.records} images of ${imageRoot} at ${image.height}x${image.width} (verified in ${current.right.verifySeconds.toFixed(2)} s); nothing to do (--verify checks every record, --force writes it again)`);
       if (json) process.stdout.write(`${JSON.stringify({ dir, upToDate: true, files: current.right.files, records: current.right.records, verifySeconds: current.right.verifySeconds })}\n`);
       return 0;
     }

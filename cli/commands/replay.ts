@@ -5,6 +5,7 @@
  * training: one JSON line per update point, `{"iteration": t, "weights": [...]}`
  * or `{"iteration": t, "skipped": "<reason>"}`. Useful to tune k on a logged run.
  */
+import { reportFailure } from '../fail.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as E from 'fp-ts/Either';
@@ -162,8 +163,7 @@ export const parseReplayArgs = (
 export const replayCommand = async (argv: readonly string[]): Promise<number> => {
   const args = parseReplayArgs(argv);
   if (E.isLeft(args)) {
-    process.stderr.write(`awmtl replay: ${formatReplayError(args.left)}\n\n${replayUsage()}\n`);
-    return 2;
+    return reportFailure('replay', formatReplayError(args.left), 2);
   }
   if (args.right === 'help') {
     process.stdout.write(`${replayUsage()}\n`);
@@ -177,16 +177,14 @@ export const replayCommand = async (argv: readonly string[]): Promise<number> =>
     stream.once('error', (error: Error) => resolve(error));
   });
   if (opened !== undefined) {
-    process.stderr.write(`awmtl replay: cannot read ${input}: ${opened.message}\n`);
-    return 1;
+    return reportFailure('replay', `cannot read ${input}: ${opened.message}`, 1);
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const result = await replayLines(lines, strategy, input === '-' ? '<stdin>' : input, (line) => {
     process.stdout.write(`${line}\n`);
   });
   if (E.isLeft(result)) {
-    process.stderr.write(`awmtl replay: ${formatReplayError(result.left)}\n`);
-    return 1;
+    return reportFailure('replay', formatReplayError(result.left), 1);
   }
   return 0;
 };

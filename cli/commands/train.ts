@@ -2,7 +2,7 @@
  * `awmtl train --pipeline celeba --data DIR [options]`: train a multi-task
  * model with adaptive task weighting; `--resume OUT` continues a run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { CONFIG_JSON, runTraining, type RunSummary, type TrainConfig } from '../../pipelines/train.js';
@@ -26,7 +26,13 @@ import { DEFAULT_BACKBONE, knownBackbones } from '../../src/model/index.js';
 import { ADAM_DEFAULTS, parseOptimizerConfig, SGD_DEFAULTS } from '../../src/train/optimizers.js';
 import { epochSampler } from '../../src/data/sampler.js';
 import type { InputSettings } from '../../src/data/workers/input.js';
-import { findStrategy, strategyNames } from '../../src/weighting/index.js';
+import { createStrategy, findStrategy, formatParamError, strategyNames } from '../../src/weighting/index.js';
+import { checkRunFolder, lockRunFolder } from '../../pipelines/runFolder.js';
+import type { RunUi } from '../../pipelines/runUi.js';
+import { runFolderState } from '../../src/run/folder.js';
+import type { RunLock } from '../../src/run/lock.js';
+import { describeException, EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
+import { listenForStop, type StopSignals } from '../signals.js';
 import { cliUi, printSummary } from '../ui.js';
 
 const strategyParamNames = (): string[] => {
@@ -41,6 +47,7 @@ export const trainOptionSpec = (): OptionSpec => {
     data: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
+    overwrite: { type: 'boolean' },
     backend: { type: 'string' },
     threads: { type: 'string' },
     backbone: { type: 'string' },
@@ -89,7 +96,8 @@ export const trainUsage = (): string => {
     `  --pipeline NAME         ${pipelineNames().join(', ')} (default celeba)`,
     '  --data DIR              the dataset folder (the real dataset layout)',
     '  --out DIR               output folder (default runs/<pipeline>-<date>)',
-    '  --resume OUT            continue the run in OUT from its last checkpoint',
+    '  --resume OUT            continue the run in OUT from its last checkpoint (a finished one with a larger --iterations)',
+    '  --overwrite             replace the run that --out already holds (without it, such a folder is refused)',
     '  --backend NAME          auto (default: tensorflow if installed, else wasm, else cpu), wasm, cpu, tensorflow',
     '  --threads N             backend threads',
     `  --backbone NAME         ${knownBackbones().join(', ')} (default ${DEFAULT_BACKBONE})`,
@@ -224,6 +232,9 @@ export const configFromArgs = (
       strategyParams[p] = v;
     }
     if ('k' in definition.paramsHelp && strategyParams.k === undefined) strategyParams.k = defaults.k;
+    // The strategy checks its own options now, before any data is read.
+    const checkedStrategy = createStrategy(strategyName, strategyParams);
+    if (E.isLeft(checkedStrategy)) return E.left(usageError(formatParamError(checkedStrategy.left)));
     const dataOptions: Record<string, DataOptionValue> = {};
     for (const [opt, d] of Object.entries(pipeline.dataOptions)) {
       const v = d.type === 'boolean' ? (flagOption(parsed, opt) ? true : undefined) : stringOption(parsed, opt);
@@ -276,12 +287,11 @@ export const configFromArgs = (
   }
 };
 
+const RESUME_OPTIONS = ['resume', 'iterations', 'json', 'backend', 'threads', 'skip-bad-images', ...INPUT_OPTIONS];
+
 export const trainCommand = async (argv: readonly string[]): Promise<number> => {
   const parsed = parseCommandArgs(argv, trainOptionSpec());
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl train: ${message}\n${code === 2 ? "(see 'awmtl train --help')\n" : ''}`);
-    return code;
-  };
+  const fail = (message: string, code = EXIT_USAGE, cause?: unknown): number => reportFailure('train', message, code, cause);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   if (flagOption(parsed.right, 'help')) {
     process.stdout.write(`${trainUsage()}\n`);
@@ -291,17 +301,34 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   const ui = cliUi();
   let config: TrainConfig;
   let resume = false;
+  const overwrite = flagOption(parsed.right, 'overwrite');
   const resumeDir = stringOption(parsed.right, 'resume');
   if (resumeDir !== undefined) {
-    const path = join(resumeDir, CONFIG_JSON);
-    if (!existsSync(path)) return fail(`cannot resume: ${path} not found`, 1);
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
+    if (overwrite) return fail('give --resume or --overwrite, not both');
+    const extra = Object.keys(parsed.right.values).filter((k) => !RESUME_OPTIONS.includes(k));
+    if (extra.length > 0) {
+      return fail(`--resume takes its settings from ${join(resumeDir, CONFIG_JSON)}; only ${RESUME_OPTIONS.slice(1).map((o) => `--${o}`).join(', ')} may be given (not --${extra[0]})`);
+    }
     const more = stringOption(parsed.right, 'iterations');
+    if (more !== undefined && !isPositiveInteger(Number(more))) return fail(`--iterations must be a positive integer, got ${JSON.stringify(more)}`);
+    const folder = checkRunFolder(resumeDir, 'resume');
+    if (E.isLeft(folder)) return fail(folder.left, EXIT_FAILURE);
+    const path = join(resumeDir, CONFIG_JSON);
+    let saved: TrainConfig;
+    try {
+      saved = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
+    } catch (error) {
+      return fail(`cannot resume: ${path}: ${describeException(error)}`, EXIT_FAILURE);
+    }
     const iterations = more === undefined ? saved.iterations : Number(more);
-    if (!isPositiveInteger(iterations)) return fail(`--iterations must be a positive integer, got ${JSON.stringify(more)}`);
-    const extra = Object.keys(parsed.right.values).filter((k) => !['resume', 'iterations', 'json', 'backend', 'threads', ...INPUT_OPTIONS].includes(k));
-    if (extra.length > 0) return fail(`--resume takes its settings from ${path}; only --iterations, --backend, --threads, --cache, --no-cache, --workers and --json may be given (not --${extra[0]})`);
-    config = { ...saved, out: resumeDir, iterations };
+    const state = folder.right;
+    if (state._tag === 'Run' && state.finished && (state.checkpointIteration ?? 0) >= iterations) {
+      process.stderr.write(
+        `${resumeDir} is a finished run of ${state.checkpointIteration} iterations; nothing to do (pass --iterations N with N > ${state.checkpointIteration} to continue it)\n`,
+      );
+      return 0;
+    }
+    config = { ...saved, out: resumeDir, iterations, ...(flagOption(parsed.right, 'skip-bad-images') ? { skipBadImages: true } : {}) };
     resume = true;
   } else {
     const name = stringOption(parsed.right, 'pipeline') ?? 'celeba';
@@ -315,21 +342,60 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
     if (fromArgs.right.epochs !== undefined) (config as { epochs?: number }).epochs = fromArgs.right.epochs;
   }
   const pipeline = findPipeline(config.pipeline);
-  if (pipeline === undefined) return fail(`unknown pipeline "${config.pipeline}"`, 1);
+  if (pipeline === undefined) return fail(`unknown pipeline "${config.pipeline}"`, EXIT_FAILURE);
   const input = inputSettingsFromArgs(parsed.right);
   if (E.isLeft(input)) return fail(input.left.message);
   const backendChoice = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backendChoice)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backendChoice)}`);
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
   if (E.isLeft(threads)) return fail(threads.left.message);
+
+  // The run folder: checked and locked before any data is read, held until the end.
+  const mode = resume ? 'resume' : overwrite ? 'overwrite' : 'fresh';
+  if (runFolderState(config.out)._tag === 'NotAFolder') return fail(`--out ${config.out} is a file, not a folder`);
+  const locked = lockRunFolder(config.out);
+  if (E.isLeft(locked)) return fail(locked.left, EXIT_FAILURE);
+  if (locked.right.notice !== undefined) ui.info(locked.right.notice);
+  const early = checkRunFolder(config.out, mode);
+  if (E.isLeft(early)) {
+    locked.right.lock.release();
+    return fail(early.left, EXIT_FAILURE);
+  }
+  const stop = listenForStop();
   try {
-    await selectBackend({ backend: backendChoice as 'auto', threads: threads.right, log: (m) => ui.info(m) });
+    return await trainLocked(config, { resume, overwrite, json, ui, input: input.right, backendChoice, threads: threads.right, pipeline, stop, lock: locked.right.lock });
+  } finally {
+    stop.dispose();
+    locked.right.lock.release();
+  }
+};
+
+const trainLocked = async (
+  start: TrainConfig,
+  o: {
+    resume: boolean;
+    overwrite: boolean;
+    json: boolean;
+    ui: RunUi;
+    input: InputSettings;
+    backendChoice: string;
+    threads: number;
+    pipeline: PipelineDefinition;
+    stop: StopSignals;
+    lock: RunLock;
+  },
+): Promise<number> => {
+  const { ui, pipeline } = o;
+  let config = start;
+  const fail = (message: string, cause?: unknown): number => reportFailure('train', message, EXIT_FAILURE, cause);
+  try {
+    await selectBackend({ backend: o.backendChoice as 'auto', threads: o.threads, log: (m) => ui.info(m) });
   } catch (error) {
-    return fail((error as Error).message, 1);
+    return fail((error as Error).message);
   }
   ui.info(`loading ${config.pipeline} from ${config.data}`);
   const dataset = await pipeline.load(config.data, config.dataOptions, config.seed);
-  if (E.isLeft(dataset)) return fail(dataset.left.message, 1);
+  if (E.isLeft(dataset)) return fail(dataset.left.message);
   for (const w of dataset.right.warnings) ui.info(`warning: ${w}`);
   const splits = dataset.right.splits;
   ui.info(`${dataset.right.tasks.length} tasks; train ${splits.train.size}, val ${splits.val.size}, test ${splits.test.size} images`);
@@ -342,10 +408,24 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   }
   ui.info(`output: ${config.out}`);
   const extraMetrics = pipeline.extraMetrics?.(dataset.right);
-  const result = await runTraining(dataset.right, config, { resume, ui, input: input.right, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
-  if (E.isLeft(result)) return fail(result.left.message, 1);
-  printSummary(result.right, dataset.right.tasks, json);
-  return 0;
+  const result = await runTraining(dataset.right, config, {
+    resume: o.resume,
+    overwrite: o.overwrite,
+    ui,
+    input: o.input,
+    signal: o.stop.signal,
+    lock: o.lock,
+    ...(extraMetrics === undefined ? {} : { extraMetrics }),
+  });
+  if (E.isLeft(result)) {
+    if (result.left._tag === 'RunStopped') {
+      process.stderr.write(`awmtl: train: ${result.left.message}\n`);
+      return o.stop.exitCode() ?? 130;
+    }
+    return fail(result.left.message, result.left.cause);
+  }
+  printSummary(result.right, dataset.right.tasks, o.json);
+  return o.stop.exitCode() ?? 0;
 };
 
 export type { RunSummary };

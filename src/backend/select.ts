@@ -94,7 +94,31 @@ async function loadCpu(reason: string): Promise<BackendInfo> {
  * Rejects when an explicitly requested backend cannot load, or when a different backend than
  * the one already chosen is requested.
  */
+/**
+ * Runs `work` and removes the process-wide 'uncaughtException' and
+ * 'unhandledRejection' listeners it added: tfjs-backend-wasm's Emscripten
+ * glue installs ones that rethrow, so any later uncaught error would be
+ * reported from inside its minified source (Node prints that whole line, tens
+ * of kilobytes) and exit 7, instead of reaching the application's handler.
+ */
+export const withoutNewProcessListeners = async <A>(work: () => Promise<A>): Promise<A> => {
+  const events: string[] = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    return await work();
+  } finally {
+    for (const e of events) {
+      for (const l of emitter.listeners(e)) if (!before.get(e)?.has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
+};
+
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  return withoutNewProcessListeners(() => chooseBackend(options));
+}
+
+async function chooseBackend(options: BackendOptions): Promise<BackendInfo> {
   const requested = options.backend ?? 'auto';
   const log = options.log ?? ((msg: string) => console.error(msg));
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {

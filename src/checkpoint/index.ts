@@ -77,8 +77,11 @@ export const writeCheckpoint = async (
   state: CheckpointState,
   writeModel: (dir: string) => Promise<E.Either<string, unknown>>,
 ): Promise<E.Either<CheckpointError, string>> => {
-  const name = iterationDir(state.iteration);
   const root = join(outDir, CHECKPOINTS_DIR);
+  // A folder of that iteration may exist (the one the pointer names, after a resume): never replace it
+  // in place, or a kill between removing it and renaming the new one would leave the pointer dangling.
+  let name = iterationDir(state.iteration);
+  if (existsSync(join(root, name))) name = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const tmp = join(root, `.${name}.tmp-${process.pid}`);
   const final = join(root, name);
   try {
@@ -88,7 +91,6 @@ export const writeCheckpoint = async (
     const model = await writeModel(join(tmp, MODEL_DIR));
     if (E.isLeft(model)) return E.left({ _tag: 'CheckpointIoError', path: join(tmp, MODEL_DIR), message: model.left });
     await writeFile(join(tmp, STATE_JSON), JSON.stringify(state));
-    await rm(final, { recursive: true, force: true });
     await rename(tmp, final);
     const pointerTmp = join(outDir, `.${CHECKPOINT_POINTER}.tmp-${process.pid}`);
     await writeFile(pointerTmp, `${JSON.stringify({ latest: `${CHECKPOINTS_DIR}/${name}`, iteration: state.iteration })}\n`);

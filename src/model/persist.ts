@@ -167,5 +167,25 @@ export const loadModel = async (dir: string): Promise<Either<ModelError, { reado
       message: `tasks need ${width} logits but ${join(dir, MODEL_JSON)} outputs ${outputWidth(model)}`,
     });
   }
+  const bad = nonFiniteWeight(model);
+  if (bad !== undefined) {
+    model.dispose();
+    return left({
+      _tag: 'BadModelFile',
+      path: join(dir, 'weights.bin'),
+      message: `weight ${bad.name} holds ${bad.count} non-finite value${bad.count === 1 ? '' : 's'} (NaN or infinity): the model diverged before it was saved`,
+    });
+  }
   return right({ model, meta: meta.right });
+};
+
+/** The first weight of a model with NaN or infinite entries, and how many (one read-back per weight). */
+export const nonFiniteWeight = (model: tf.LayersModel): { readonly name: string; readonly count: number } | undefined => {
+  for (const w of model.weights) {
+    const values = w.read().dataSync();
+    let count = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count += 1;
+    if (count > 0) return { name: w.originalName, count };
+  }
+  return undefined;
 };

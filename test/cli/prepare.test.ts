@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,4 +110,37 @@ test('prepare refuses bad options with a usage message', async (t) => {
   const d = await runCli(['prepare', '--pipeline', 'celeba', '--data', join(tmp, 'nowhere'), '--cache', join(tmp, 'c')]);
   t.is(d.code, 1);
   t.regex(d.stderr, /nowhere/);
+});
+
+test('a damaged cache record stops training with the command that repairs it; prepare --verify rewrites it', async (t) => {
+  const cache = join(tmp, 'damaged');
+  const env = { ...process.env, AWMTL_CACHE: cache };
+  const args = ['--pipeline', 'celeba', '--data', FIXTURE, '--size', '20'];
+  const first = await runCli(['prepare', ...args, '--json'], undefined, { env });
+  t.is(first.code, 0, first.stderr);
+  const dir = JSON.parse(first.stdout).dir as string;
+  // Flip bytes in every record: whichever images the first batches hold, they are damaged.
+  const shard = readdirSync(dir).find((f) => f.startsWith('shard-')) as string;
+  const bytes = readFileSync(join(dir, shard));
+  for (let r = 0; r < 160; r++) bytes[r * 20 * 20 * 3 + 7] ^= 0xff;
+  writeFileSync(join(dir, shard), bytes);
+  const train = (out: string) =>
+    runCli(['train', ...args, '--out', join(tmp, out), '--iterations', '2', '--batch-size', '8', '--eval-every', '0', '--k', '1'], undefined, { env });
+  const broken = await train('damaged-run');
+  t.is(broken.code, 1);
+  const advice = /repair the cache with: (awmtl prepare --verify [^(]*?) \(or pass --no-cache\)/.exec(broken.stderr);
+  t.truthy(advice, broken.stderr);
+  t.regex(advice?.[1] ?? '', /--pipeline celeba --data \S+ --size 20x20/);
+  // The plain prepare does not see the damage (the sources did not change); --verify does, and repairs it.
+  const plain = await runCli(['prepare', ...args], undefined, { env });
+  t.regex(plain.stderr, /up to date/);
+  const words = (advice?.[1] ?? '').split(' ').slice(1);
+  const verify = await runCli([...words, '--json'], undefined, { env });
+  t.is(verify.code, 0, verify.stderr);
+  t.like(JSON.parse(verify.stdout), { verified: 160, damaged: 160, rewritten: 160, unfixable: 0 });
+  const again = await runCli(['prepare', ...args, '--verify', '--json'], undefined, { env });
+  t.like(JSON.parse(again.stdout), { verified: 160, damaged: 0 });
+  const fixed = await train('repaired-run');
+  t.is(fixed.code, 0, fixed.stderr);
+  t.regex(fixed.stderr, /input: cache/);
 });

@@ -136,7 +136,7 @@ test('bad options are usage errors naming the option', async (t) => {
   t.is(r.code, 2);
   t.regex(r.stderr, /--size must be HxW or N/);
   const s = await runCli(['train', '--data', FIXTURE, '--strategy', 'vlt', '--min-weight', '7']);
-  t.is(s.code, 1);
+  t.is(s.code, 2);
   t.regex(s.stderr, /min-weight must be a number in \[0, 1\]/);
   const u = await runCli(['train', '--pipeline', 'nope', '--data', FIXTURE]);
   t.regex(u.stderr, /unknown pipeline "nope"/);

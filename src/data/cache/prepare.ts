@@ -50,7 +50,7 @@ export interface PrepareReport {
 
 export type PrepareError = { readonly _tag: 'PrepareError'; readonly dir: string; readonly message: string };
 
-const prepareError = (dir: string, message: string): PrepareError => ({ _tag: 'PrepareError', dir, message: `cache ${dir}: ${message}` });
+export const prepareError = (dir: string, message: string): PrepareError => ({ _tag: 'PrepareError', dir, message: `cache ${dir}: ${message}` });
 
 const alive = (pid: number): boolean => {
   try {
@@ -62,7 +62,7 @@ const alive = (pid: number): boolean => {
 };
 
 /** Takes the folder's lock; a lock left by a dead process is taken over. */
-const lock = (dir: string): E.Either<PrepareError, () => void> => {
+export const lockCacheFolder = (dir: string): E.Either<PrepareError, () => void> => {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -115,7 +115,7 @@ export const prepareCache = async (options: PrepareOptions): Promise<E.Either<Pr
   } catch (error) {
     return E.left(prepareError(dir, `cannot create the folder (${(error as Error).message})`));
   }
-  const locked = lock(dir);
+  const locked = lockCacheFolder(dir);
   if (E.isLeft(locked)) return locked;
   const generation = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const shardName = (s: number): string => `shard-${generation}-${String(s).padStart(4, '0')}.bin`;

@@ -129,10 +129,13 @@ export class ShardReader {
   }
 }
 
+/** The end of a damaged-record message; a caller that knows the run's options replaces it with the exact command. */
+export const CACHE_REPAIR_ADVICE = "repair the cache with 'awmtl prepare --verify' and the run's data options, or pass --no-cache";
+
 const corrupt = (path: string, message: string): ImageError => ({
   _tag: 'UnreadableImage',
   path,
-  message: `${path}: its cached copy is unusable (${message}); run 'awmtl prepare' again or pass --no-cache`,
+  message: `${path}: its cached copy is unusable (${message}); ${CACHE_REPAIR_ADVICE}`,
 });
 
 const unexpected = (path: string, error: unknown): ImageError => ({
