@@ -4,6 +4,7 @@
  * pipeline on it with the embedded default backend and prints the per-attribute
  * accuracy table next to the majority-class baseline, plus the final weights.
  * Any `awmtl train` option may follow and overrides the demo's settings.
+ * Each demo replaces the previous one's run folder (`--overwrite`).
  */
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
 import { Progress } from '../../src/cli/progress.js';
@@ -17,6 +18,7 @@ export const demoArgs = (dir: string): string[] => [
   '--pipeline', 'celeba',
   '--data', dir,
   '--out', 'runs/demo',
+  '--overwrite',
   '--iterations', '1500',
   '--batch-size', '32',
   '--k', '50',
