@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Command-line entry point. The sources are TypeScript; tsx loads them in place.
+// Development launcher: runs the TypeScript sources in place through tsx (a
+// development dependency). The package's own bin is the compiled
+// dist/cli/main.js (`npm run build`), which needs no TypeScript loader.
 import { register } from 'tsx/esm/api';
 
 register();

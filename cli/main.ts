@@ -1,27 +1,26 @@
+#!/usr/bin/env node
 /**
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
+ *
+ * Each command's module is imported only when that command runs, so
+ * `awmtl --help` (and a command's own --help, where its module is light)
+ * prints without loading TensorFlow.js, jimp or a backend.
  */
 import { describeException, EXIT_FAILURE, reportFailure } from './fail.js';
-import { replayCommand } from './commands/replay.js';
-import { compareCommand } from './commands/compare.js';
-import { datasetCommand } from './commands/dataset.js';
-import { demoCommand } from './commands/demo.js';
-import { evalCommand } from './commands/eval.js';
-import { predictCommand } from './commands/predict.js';
-import { inputCommands } from './commands/prepare.js';
-import { trainCommand } from './commands/train.js';
 
-type Command = { readonly summary: string; readonly run: (argv: readonly string[]) => Promise<number> };
+type Run = (argv: readonly string[]) => Promise<number>;
+type Command = { readonly summary: string; readonly load: () => Promise<Run> };
 
 const commands: Record<string, Command> = {
-  demo: { summary: 'train the CelebA pipeline on the bundled synthetic fixture (what npm start runs)', run: demoCommand },
-  train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', run: trainCommand },
-  eval: { summary: "a trained model's metrics on a split of a dataset", run: evalCommand },
-  predict: { summary: "each image's attributes with their probabilities", run: predictCommand },
-  dataset: { summary: 'what a dataset holds (info) or one identity\'s attributes (show), without training', run: datasetCommand },
-  replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
-  ...inputCommands,
-  compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', run: compareCommand },
+  demo: { summary: 'train the CelebA pipeline on the bundled synthetic fixture (what npm start runs)', load: async () => (await import('./commands/demo.js')).demoCommand },
+  train: { summary: 'train a multi-task model with adaptive task weighting (or --resume a run)', load: async () => (await import('./commands/train.js')).trainCommand },
+  eval: { summary: "a trained model's metrics on a split of a dataset", load: async () => (await import('./commands/eval.js')).evalCommand },
+  predict: { summary: "each image's attributes with their probabilities", load: async () => (await import('./commands/predict.js')).predictCommand },
+  dataset: { summary: "what a dataset holds (info) or one identity's attributes (show), without training", load: async () => (await import('./commands/dataset.js')).datasetCommand },
+  replay: { summary: 'replay weight updates of a strategy on a recorded loss log', load: async () => (await import('./commands/replay.js')).replayCommand },
+  prepare: { summary: "decode, crop and resize a dataset's images once into the cache that train/eval/compare read", load: async () => (await import('./commands/prepare.js')).prepareCommand },
+  bench: { summary: 'benchmarks: input (decoding, cache, step, waiting for data) and step (training step)', load: async () => (await import('./commands/bench.js')).benchCommand },
+  compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', load: async () => (await import('./commands/compare.js')).compareCommand },
 };
 
 const usage = (): string =>
@@ -41,12 +40,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
-  if (command === undefined) {
-    process.stderr.write(`awmtl: unknown command "${name}"\n\n${usage()}\n`);
-    return 2;
-  }
+  if (command === undefined) return reportFailure('awmtl', `unknown command "${name}" (known: ${Object.keys(commands).join(', ')}; see 'awmtl --help')`, 2);
   try {
-    return await command.run(rest);
+    return await (await command.load())(rest);
   } catch (error) {
     // A failure no command turned into a message: still one line (AWMTL_DEBUG=1 adds the stack).
     return reportFailure(name, describeException(error), EXIT_FAILURE, error);

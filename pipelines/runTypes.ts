@@ -99,3 +99,34 @@ export interface RunSummary {
   /** Where the images came from (cache or decoding, worker threads). */
   readonly input: string;
 }
+
+/**
+ * A complete {@link TrainConfig} from the few fields a library user must give
+ * (where the run goes, and its image size); everything else takes the CLI's
+ * defaults: small CNN, BCE, Adam 1e-3, batch 32, VLT with k 50, 1,000 iterations,
+ * seed 0, no interim evaluation, a checkpoint every 500 iterations, flips on.
+ */
+export const trainConfig = (
+  fields: Partial<TrainConfig> & { readonly out: string; readonly image: TrainConfig['image'] },
+): TrainConfig => ({
+  pipeline: 'custom',
+  data: '',
+  dataOptions: {},
+  backbone: 'small-cnn',
+  loss: 'bce',
+  optimizer: { name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+  batchSize: 32,
+  valBatchSize: fields.batchSize ?? 32,
+  valDraw: 'replacement',
+  iterations: 1000,
+  strategy: { name: 'vlt', params: { k: 50 } },
+  seed: 0,
+  evalEvery: 0,
+  evalLimit: 2000,
+  checkpointEvery: 500,
+  flip: true,
+  skipBadImages: false,
+  prefetch: 4,
+  finalSplits: ['val', 'test'],
+  ...fields,
+});

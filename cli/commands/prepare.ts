@@ -27,7 +27,6 @@ import { CROP_PRESETS, type ImageOptions } from '../../src/data/images.js';
 import { datasetImageFiles, datasetImageRoot } from '../../src/data/workers/input.js';
 import { availableParallelism } from 'node:os';
 import { createWorkerPool } from '../../src/data/workers/pool.js';
-import { benchCommand } from './bench.js';
 import { parseCrop, parseSize } from './train.js';
 
 const usage = (): string =>
@@ -187,11 +186,4 @@ export const prepareCommand = async (argv: readonly string[]): Promise<number> =
   } finally {
     await pool?.close();
   }
-};
-
-/** The input commands, for the command table in cli/main.ts. */
-export const inputCommands = {
-  prepare: { summary: 'decode, crop and resize a dataset\'s images once into the cache that train/eval/compare read', run: prepareCommand },
-  // An arrow: bench.ts imports this module too (its helpers), so benchCommand is read when called, not at load.
-  bench: { summary: 'benchmarks: input (decoding, cache, step, waiting for data) and step (training step)', run: (argv: readonly string[]) => benchCommand(argv) },
 };

@@ -11,7 +11,27 @@ import { rlw } from './rlw.js';
 import { uw } from './uw.js';
 import { vlt } from './vlt-strategy.js';
 
-const definitions: readonly StrategyDefinition[] = [vlt, ew, dwa, uw, rlw, gradnorm, famo];
+const BUILT_IN: readonly StrategyDefinition[] = [vlt, ew, dwa, uw, rlw, gradnorm, famo];
+const definitions: StrategyDefinition[] = [...BUILT_IN];
+
+/**
+ * Adds a strategy written outside the package (against {@link StrategyDefinition});
+ * from then on it is found by name everywhere a name is taken: `createStrategy`,
+ * `runTraining`'s config, `replay` and `compare`. A built-in name cannot be replaced;
+ * registering the same definition again is a no-op.
+ */
+export const registerStrategy = (definition: StrategyDefinition): E.Either<StrategyParamError, void> => {
+  const known = definitions.find((d) => d.name === definition.name);
+  if (known === definition) return E.right(undefined);
+  if (known !== undefined) {
+    return E.left(paramError(definition.name, 'strategy', `a strategy named "${definition.name}" is already registered`));
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) {
+    return E.left(paramError(definition.name, 'strategy', `strategy names are lower-case words (a-z, 0-9, -), got "${definition.name}"`));
+  }
+  definitions.push(definition);
+  return E.right(undefined);
+};
 
 export const strategyNames = (): string[] => definitions.map((d) => d.name);
 

@@ -96,7 +96,9 @@ let fingerprint: string | undefined;
 export const decoderFingerprint = (): string => {
   if (fingerprint !== undefined) return fingerprint;
   const hash = createHash('sha256');
-  for (const file of ['../image/decode.ts', '../image/resample.ts', '../images.ts']) {
+  // The sources next to this module: .ts when run from the repository, the compiled .js in dist/.
+  const ext = import.meta.url.endsWith('.js') ? '.js' : '.ts';
+  for (const file of ['../image/decode', '../image/resample', '../images'].map((f) => `${f}${ext}`)) {
     try {
       hash.update(readFileSync(new URL(file, import.meta.url)));
     } catch {

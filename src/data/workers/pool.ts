@@ -56,7 +56,8 @@ interface Slot {
   dead: string | undefined;
 }
 
-const ENTRY = new URL('./entry.mjs', import.meta.url);
+// Compiled (dist/): the worker module itself. From the TypeScript sources: entry.mjs, which registers tsx in the worker first.
+const ENTRY = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './entry.mjs', import.meta.url);
 
 const named = (paths: readonly string[]): string =>
   paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
