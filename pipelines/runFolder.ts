@@ -12,16 +12,21 @@
  * - {@link prepareRunFolder}: an overwrite removes the old run's files (other
  *   files are kept).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { clearRunFiles, type RunFolderState, runFolderState } from '../src/run/folder.js';
 import { acquireRunLock, type RunLock, takeoverMessage } from '../src/run/lock.js';
 
 export type OpenMode = 'fresh' | 'resume' | 'overwrite';
 
-/** Creates and locks a run folder; the Right has the lock and a line to show when a dead process's lock was taken over. */
+/**
+ * Creates and locks a run folder; the Right has the lock and a line to show when a dead process's
+ * lock was taken over. Releasing the lock of a folder created here that is still empty removes it,
+ * so a run that failed before writing anything leaves nothing behind.
+ */
 export const lockRunFolder = (dir: string): E.Either<string, { readonly lock: RunLock; readonly notice: string | undefined }> => {
-  if (runFolderState(dir)._tag === 'NotAFolder') return E.left(`${dir} is a file, not a folder: give --out a folder`);
+  const state = runFolderState(dir);
+  if (state._tag === 'NotAFolder') return E.left(`${dir} is a file, not a folder: give --out a folder`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -29,8 +34,29 @@ export const lockRunFolder = (dir: string): E.Either<string, { readonly lock: Ru
     return E.left(`cannot create the run folder ${dir} (${e.code ?? e.message})`);
   }
   const locked = acquireRunLock(dir);
-  if (E.isLeft(locked)) return E.left(locked.left.message);
-  return E.right({ lock: locked.right, notice: takeoverMessage(locked.right) });
+  if (E.isLeft(locked)) {
+    if (state._tag === 'Absent') removeIfEmpty(dir);
+    return E.left(locked.left.message);
+  }
+  const lock: RunLock =
+    state._tag === 'Absent'
+      ? {
+          ...locked.right,
+          release: () => {
+            locked.right.release();
+            removeIfEmpty(dir);
+          },
+        }
+      : locked.right;
+  return E.right({ lock, notice: takeoverMessage(locked.right) });
+};
+
+const removeIfEmpty = (dir: string): void => {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (the run wrote something), or gone
+  }
 };
 
 /** Whether a run may start in `dir` in this mode; the Left is one line naming the folder and what to do. */

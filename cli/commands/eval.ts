@@ -8,7 +8,7 @@ import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
 import { selectBackend } from '../../src/backend/index.js';
-import { flagOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
+import { flagOption, isPositiveInteger, numberOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import type { SplitName } from '../../src/data/attributeDataset.js';
 import { cliUi } from '../ui.js';
 import { openModel } from './modelDir.js';
@@ -22,6 +22,7 @@ const usage = (): string =>
     'and its data options (split fractions, --only-present-images, ...) default to those of training.',
     `  --pipeline NAME   ${pipelineNames().join(', ')}`,
     '  --limit N         evaluate the first N images of the split only',
+    '  --batch-size N    images per evaluation batch (default 64)',
     '  --backend NAME    auto (default), wasm, cpu, tensorflow',
     '  --cache DIR | --no-cache   the preprocessed image cache to read (default: the one `awmtl prepare` made, if valid)',
     '  --workers N       image-decoding worker threads',
@@ -64,7 +65,9 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   if (!['train', 'val', 'test'].includes(split)) return fail(`--split must be train, val or test, got ${JSON.stringify(split)}`);
   const limitRaw = stringOption(p, 'limit');
   const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
-  if (!(limit >= 1)) return fail(`--limit must be a positive integer, got ${JSON.stringify(limitRaw)}`);
+  if (!(limit >= 1) || (limitRaw !== undefined && !Number.isInteger(limit))) return fail(`--limit must be a positive integer, got ${JSON.stringify(limitRaw)}`);
+  const batchSize = numberOption(p, 'batch-size', 64, isPositiveInteger, 'a positive integer');
+  if (E.isLeft(batchSize)) return fail(batchSize.left.message);
   const input = inputSettingsFromArgs(p);
   if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
@@ -94,7 +97,7 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
     if (dataset.right.tasks.map((t) => t.name).join(',') !== names) {
       return fail(`the model's tasks (${meta.tasks.length}) differ from the dataset's (${dataset.right.tasks.length})`, 1);
     }
-    const batch = Number(stringOption(p, 'batch-size') ?? 64);
+    const batch = batchSize.right;
     const result = await evaluateSplit(
       opened.right.trainer,
       dataset.right,
