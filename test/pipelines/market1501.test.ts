@@ -86,11 +86,13 @@ test('train errors: a bad --colours names the option; a wrong folder names the l
   await fixture;
   const [bad, folder] = await Promise.all([
     runCli(['train', '--pipeline', 'market1501', '--data', data, '--out', join(root, 'bad'), '--colours', 'rgb']),
-    runCli(['train', '--pipeline', 'market1501', '--data', root, '--out', join(root, 'bad'), '--annotations', join(data, 'market_attribute.mat')]),
+    // Its own folder: two runs on one folder at once are refused (the run-folder lock).
+    runCli(['train', '--pipeline', 'market1501', '--data', root, '--out', join(root, 'bad-folder'), '--annotations', join(data, 'market_attribute.mat')]),
   ]);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /--colours must be groups or binary, got "rgb"/);
   t.is(folder.code, 1);
   t.regex(folder.stderr, /bounding_box_train does not exist: --data must be a Market-1501 folder/);
   t.false(existsSync(join(root, 'bad', 'config.json')));
+  t.false(existsSync(join(root, 'bad-folder')), 'a run that failed before writing anything leaves no folder');
 });
