@@ -7,6 +7,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
 import { inputCommands } from './commands/prepare.js';
 import { trainCommand } from './commands/train.js';
 
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   eval: { summary: "a trained model's metrics on a split of a dataset", run: evalCommand },
   predict: { summary: "each image's attributes with their probabilities", run: predictCommand },
   dataset: { summary: 'what a dataset holds (info) or one identity\'s attributes (show), without training', run: datasetCommand },
+  serve: { summary: 'a page running a model in the browser (--model), or the live dashboard of a run (--run)', run: serveCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
   ...inputCommands,
   compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', run: compareCommand },
