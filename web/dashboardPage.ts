@@ -82,11 +82,11 @@ const on = (event: RunEvent): void => {
 const drawEvaluation = (specs: readonly TaskSpec[]): void => {
   const last = evals[evals.length - 1];
   if (last === undefined) return;
-  const rows = last.loss.map((l, j) => `<tr><td>${escapeXml(specs[j]?.name ?? `task ${j + 1}`)}</td><td>${l.toFixed(4)}</td></tr>`).join('');
+  const losses = last.loss.map((l, j) => `<span>${escapeXml(specs[j]?.name ?? `task ${j + 1}`)} <b>${l.toFixed(4)}</b></span>`).join('');
   $('evaluation').innerHTML =
     `<p>iteration ${last.iteration}, ${last.split} split, ${last.images} images: mean accuracy <b>${(last.meanAccuracy * 100).toFixed(2)}%</b>, ` +
-    `balanced ${(last.meanBalancedAccuracy * 100).toFixed(2)}%, mean loss ${last.meanLoss.toFixed(4)}</p>` +
-    `<table><tr><th>task</th><th>loss</th></tr>${rows}</table>`;
+    `balanced ${(last.meanBalancedAccuracy * 100).toFixed(2)}%, mean loss ${last.meanLoss.toFixed(4)}; loss per task:</p>` +
+    `<div class="task-losses">${losses}</div>`;
 };
 
 const drawDecisions = (specs: readonly TaskSpec[]): void => {
@@ -94,15 +94,15 @@ const drawDecisions = (specs: readonly TaskSpec[]): void => {
   $('decision-counts').textContent = `(${updated} updated, ${decisions.length - updated} skipped)`;
   const weights = (w: readonly number[]): string => {
     const named = w.map((v, j) => `${specs[j]?.name ?? j + 1} ${v.toFixed(2)}`);
-    return named.length > 8 ? `${named.slice(0, 8).join(', ')}, … (${named.length} tasks)` : named.join(', ');
+    return named.length > 6 ? `${named.slice(0, 6).join(', ')}, … (${named.length} tasks)` : named.join(', ');
   };
   $('decisions').innerHTML = decisions
     .slice(-200)
     .reverse()
     .map((d) =>
       d.updated
-        ? `<li class="updated" value="${d.iteration}">iteration ${d.iteration}: updated, ${escapeXml(weights(d.weights))}</li>`
-        : `<li class="skipped" value="${d.iteration}">iteration ${d.iteration}: skipped, ${escapeXml(d.reason)}</li>`,
+        ? `<li class="updated">iteration ${d.iteration}: updated, ${escapeXml(weights(d.weights))}</li>`
+        : `<li class="skipped">iteration ${d.iteration}: skipped, ${escapeXml(d.reason)}</li>`,
     )
     .join('');
 };
@@ -120,6 +120,7 @@ const draw = (): void => {
   $('rate').textContent = rate === undefined ? '–' : rate.toFixed(rate >= 10 ? 0 : 2);
   $('eta').textContent = finished ? '–' : duration(eta);
   $('finished').textContent = finished ? 'finished' : '';
+  if (finished) $('connection').textContent = 'run finished';
   $('run').textContent = [info.dir, info.pipeline, info.strategy && `strategy ${info.strategy}`, specs.length > 0 && `${specs.length} tasks`].filter(Boolean).join(' · ');
   if (finished) root.dataset.status = 'finished';
   if (records.length > 0) {

@@ -28,6 +28,7 @@ import { epochSampler } from '../../src/data/sampler.js';
 import type { InputSettings } from '../../src/data/workers/input.js';
 import { findStrategy, strategyNames } from '../../src/weighting/index.js';
 import { cliUi, printSummary } from '../ui.js';
+import { dashboardFromArgs, DEFAULT_PORT, startDashboard, withDashboardPort } from './dashboard.js';
 
 const strategyParamNames = (): string[] => {
   const names = new Set<string>();
@@ -69,6 +70,8 @@ export const trainOptionSpec = (): OptionSpec => {
     'no-cache': { type: 'boolean' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
+    dashboard: { type: 'string' },
+    host: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   };
   for (const p of strategyParamNames()) spec[p] = { type: 'string' };
@@ -121,6 +124,8 @@ export const trainUsage = (): string => {
     '  --no-cache              decode the image files even if a valid cache exists',
     '  --workers N             image decoding threads (default: 1 with a cache, else min(cores - 1, 4); 0 = main thread)',
     '  --json                  print the summary as JSON on stdout',
+    `  --dashboard [PORT]      serve the live dashboard of the run while it trains (default port ${DEFAULT_PORT})`,
+    '  --host H                the dashboard\'s address (default 127.0.0.1: this machine only)',
   );
   // Pipeline options, each listed once with the pipelines that take it.
   const byOption = new Map<string, { help: string; pipelines: string[] }>();
@@ -277,7 +282,7 @@ export const configFromArgs = (
 };
 
 export const trainCommand = async (argv: readonly string[]): Promise<number> => {
-  const parsed = parseCommandArgs(argv, trainOptionSpec());
+  const parsed = parseCommandArgs(withDashboardPort(argv), trainOptionSpec());
   const fail = (message: string, code = 2): number => {
     process.stderr.write(`awmtl train: ${message}\n${code === 2 ? "(see 'awmtl train --help')\n" : ''}`);
     return code;
@@ -299,8 +304,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
     const more = stringOption(parsed.right, 'iterations');
     const iterations = more === undefined ? saved.iterations : Number(more);
     if (!isPositiveInteger(iterations)) return fail(`--iterations must be a positive integer, got ${JSON.stringify(more)}`);
-    const extra = Object.keys(parsed.right.values).filter((k) => !['resume', 'iterations', 'json', 'backend', 'threads', ...INPUT_OPTIONS].includes(k));
-    if (extra.length > 0) return fail(`--resume takes its settings from ${path}; only --iterations, --backend, --threads, --cache, --no-cache, --workers and --json may be given (not --${extra[0]})`);
+    const extra = Object.keys(parsed.right.values).filter((k) => !['resume', 'iterations', 'json', 'backend', 'threads', 'dashboard', 'host', ...INPUT_OPTIONS].includes(k));
+    if (extra.length > 0) return fail(`--resume takes its settings from ${path}; only --iterations, --backend, --threads, --cache, --no-cache, --workers, --dashboard, --host and --json may be given (not --${extra[0]})`);
     config = { ...saved, out: resumeDir, iterations };
     resume = true;
   } else {
@@ -318,6 +323,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   if (pipeline === undefined) return fail(`unknown pipeline "${config.pipeline}"`, 1);
   const input = inputSettingsFromArgs(parsed.right);
   if (E.isLeft(input)) return fail(input.left.message);
+  const dashboard = dashboardFromArgs(parsed.right);
+  if (E.isLeft(dashboard)) return fail(dashboard.left.message);
   const backendChoice = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backendChoice)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backendChoice)}`);
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
@@ -342,7 +349,12 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   }
   ui.info(`output: ${config.out}`);
   const extraMetrics = pipeline.extraMetrics?.(dataset.right);
-  const result = await runTraining(dataset.right, config, { resume, ui, input: input.right, ...(extraMetrics === undefined ? {} : { extraMetrics }) });
+  // The dashboard reads the run folder's files, so training itself does not know it is watched.
+  const watch = dashboard.right === undefined ? undefined : await startDashboard(dashboard.right, config.out, dataset.right.tasks.map((t) => t.name), ui.info);
+  if (watch !== undefined && E.isLeft(watch)) return fail(watch.left, 1);
+  const result = await runTraining(dataset.right, config, { resume, ui, input: input.right, ...(extraMetrics === undefined ? {} : { extraMetrics }) }).finally(
+    async () => (watch?._tag === 'Right' ? watch.right() : undefined),
+  );
   if (E.isLeft(result)) return fail(result.left.message, 1);
   printSummary(result.right, dataset.right.tasks, json);
   return 0;

@@ -59,7 +59,10 @@ section h2 { font-size: 15px; margin: 4px 0 8px; }
 svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12px; } td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }
 td:first-child, th:first-child { text-align: left; } th { background: #f4f4f4; }
-#decisions { font-size: 12px; max-height: 220px; overflow-y: auto; margin: 0; padding-left: 18px; }
+#decisions { font-size: 12px; max-height: 190px; overflow-y: auto; margin: 0; padding: 0; list-style: none; }
+#evaluation p { font-size: 13px; margin: 0 0 6px; }
+.task-losses { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); column-gap: 14px; font-size: 11px; max-height: 160px; overflow-y: auto; }
+.task-losses span { display: flex; justify-content: space-between; } .task-losses b { font-weight: normal; font-variant-numeric: tabular-nums; }
 .skipped { color: #9a6700; } .updated { color: #1a7f37; }
 .split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; } .split section { margin: 0; }
 </style></head><body>
@@ -67,13 +70,13 @@ td:first-child, th:first-child { text-align: left; } th { background: #f4f4f4; }
 <main>
 <div class="progress"><span class="bar"><span id="progress-bar" style="width:0%"></span></span>
 <span>iteration <b id="iteration">0</b> / <b id="total">?</b></span><span><b id="rate">–</b> it/s</span><span>ETA <b id="eta">–</b></span><span id="finished"></span></div>
+<div class="split">
+<section><h2>Last evaluation</h2><div id="evaluation">none yet</div></section>
+<section><h2>Strategy decisions <span id="decision-counts"></span></h2><ul id="decisions"></ul></section>
+</div>
 <section><h2>Task weights</h2><div id="weights" class="chart"></div></section>
 <section><h2>Loss</h2><div id="losses" class="chart"></div><div id="accuracy" class="chart"></div></section>
 <section><h2>Per-task loss</h2><div id="task-losses" class="chart"></div></section>
-<div class="split">
-<section><h2>Last evaluation</h2><div id="evaluation">none yet</div></section>
-<section><h2>Strategy decisions <span id="decision-counts"></span></h2><ol id="decisions" reversed></ol></section>
-</div>
 </main>
 <script type="module" src="/app.js"></script>
 </body></html>

@@ -116,10 +116,10 @@ export const followRun = (dir: string, emit: (event: RunEvent) => void, options:
     tailLines(
       join(dir, LOG_JSONL),
       (lines) => {
-        // The tasks become known at the first checkpoint of a run started elsewhere.
-        if (info.tasks === undefined) {
+        // config.json may follow the client's arrival, and the tasks of a run started elsewhere its first checkpoint.
+        if (info.tasks === undefined || info.iterations === undefined) {
           const now = runInfo(dir, options.tasks);
-          if (now.tasks !== undefined) emit((info = now));
+          if (now.tasks !== undefined || now.iterations !== undefined) emit((info = now));
         }
         for (const line of lines) for (const e of logLineEvents(line)) emit(e);
       },
