@@ -1,7 +1,10 @@
 /**
- * Does the live dashboard slow training? Alternates real `awmtl train` runs
- * without and with `--dashboard` (and a headless Chromium page open on it,
- * drawing every event), and prints the step times of each.
+ * Does the live dashboard slow training? Alternates real `awmtl train` runs in
+ * three modes, and prints the step times of each:
+ * - plain: no dashboard;
+ * - events: `--dashboard` with one client reading `/events` (the server's own cost);
+ * - browser: `--dashboard` with a headless Chromium page open on it, drawing the
+ *   charts (on the same machine, so the browser's drawing competes for the CPU).
  *
  *   npx tsx bench/dashboard.ts --data DIR [--rounds 2] [--iterations 150] [--batch 16] [--size 64]
  *
@@ -12,6 +15,7 @@
  * hits both sides alike.
  */
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +48,11 @@ interface Figures {
   readonly wallPerIteration: number;
 }
 
-const trainOnce = async (out: string, dashboard: boolean): Promise<Figures> => {
+type Mode = 'plain' | 'events' | 'browser';
+const MODES: readonly Mode[] = ['plain', 'events', 'browser'];
+
+const trainOnce = async (out: string, mode: Mode): Promise<Figures> => {
+  const dashboard = mode !== 'plain';
   const args = [
     bin, 'train', '--pipeline', 'celeba', '--data', data, '--only-present-images', '--out', out, '--iterations', iterations,
     '--batch-size', arg('batch', '16'), '--size', arg('size', '64'), '--eval-every', '0', '--checkpoint-every', '0', '--seed', '1',
@@ -53,13 +61,15 @@ const trainOnce = async (out: string, dashboard: boolean): Promise<Figures> => {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let opened = false;
-  const page = dashboard ? await browser.newPage() : undefined;
+  const page = mode === 'browser' ? await browser.newPage() : undefined;
+  let events = 0;
   const onData = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
     const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-    if (m !== null && !opened && page !== undefined) {
+    if (m !== null && !opened) {
       opened = true;
-      void page.goto(m[1]).catch(() => undefined);
+      if (page !== undefined) void page.goto(m[1]).catch(() => undefined);
+      else get(`${m[1]}events`, (res) => res.on('data', (d: Buffer) => (events += d.toString('utf8').split('data: ').length - 1))).on('error', () => undefined);
     }
   };
   child.stdout.on('data', onData);
@@ -68,6 +78,7 @@ const trainOnce = async (out: string, dashboard: boolean): Promise<Figures> => {
   await page?.close();
   if (code !== 0) throw new Error(`train exited ${code}:\n${output}`);
   if (dashboard && !opened) throw new Error('the dashboard URL was not printed');
+  if (mode === 'events' && events < Number(iterations)) throw new Error(`only ${events} events read`);
   const seconds = readFileSync(join(out, 'log.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -82,23 +93,25 @@ const trainOnce = async (out: string, dashboard: boolean): Promise<Figures> => {
   };
 };
 
-const results: { dashboard: boolean; figures: Figures }[] = [];
+const results: { mode: Mode; figures: Figures }[] = [];
+const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
 try {
   for (let r = 0; r < rounds; r++) {
-    for (const dashboard of r % 2 === 0 ? [false, true] : [true, false]) {
-      const figures = await trainOnce(join(tmp, `run-${r}-${dashboard ? 'dashboard' : 'plain'}`), dashboard);
-      results.push({ dashboard, figures });
-      const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
+    // Rotate the order, so that no mode always runs first.
+    for (let k = 0; k < MODES.length; k++) {
+      const mode = MODES[(k + r) % MODES.length];
+      const figures = await trainOnce(join(tmp, `run-${r}-${mode}`), mode);
+      results.push({ mode, figures });
       process.stdout.write(
-        `round ${r + 1} ${dashboard ? 'with dashboard   ' : 'without dashboard'}: step median ${ms(figures.median)}, mean ${ms(figures.mean)}; loop wall ${ms(figures.wallPerIteration)}/iteration (incl. final evaluation)\n`,
+        `round ${r + 1} ${mode.padEnd(7)}: step median ${ms(figures.median)}, mean ${ms(figures.mean)}; run wall ${ms(figures.wallPerIteration)}/iteration (incl. final evaluation)\n`,
       );
     }
   }
 } finally {
   await browser.close();
 }
-const summary = (dashboard: boolean): string => {
-  const rs = results.filter((x) => x.dashboard === dashboard).map((x) => x.figures.median);
-  return `${((rs.reduce((a, b) => a + b, 0) / rs.length) * 1000).toFixed(1)} ms`;
+const summary = (mode: Mode): string => {
+  const rs = results.filter((x) => x.mode === mode).map((x) => x.figures.median);
+  return ms(rs.reduce((a, b) => a + b, 0) / rs.length);
 };
-process.stdout.write(`median step time, mean over rounds: without ${summary(false)}, with ${summary(true)}\n`);
+process.stdout.write(`median step time, mean over rounds: ${MODES.map((m) => `${m} ${summary(m)}`).join(', ')}\n`);

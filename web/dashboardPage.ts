@@ -158,5 +158,11 @@ source.onerror = () => {
   if (!finished) root.dataset.status = 'disconnected';
   $('connection').textContent = finished ? 'finished' : 'disconnected (retrying)';
 };
-// Redraw at most four times a second, whatever the rate of iterations.
-setInterval(draw, 250);
+// Redraw at most twice a second whatever the rate of iterations, and less often when drawing is slow
+// (many tasks, a long run), so that a browser on the training machine takes little of its CPU.
+const redraw = (): void => {
+  const start = performance.now();
+  draw();
+  setTimeout(redraw, Math.max(500, 20 * (performance.now() - start)));
+};
+redraw();
