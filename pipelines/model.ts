@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import type * as tf from '@tensorflow/tfjs';
 import { MODEL_DIR } from './runTypes.js';
-import type { Crop, ImageOptions } from '../src/data/images.js';
-import { NORMALISE_HALF } from '../src/data/images.js';
-import { describeModelError, loadModel, META_JSON, type ModelMeta } from '../src/model/index.js';
+import type { ImageOptions } from '../src/data/images.js';
+import { describeModelError, imageOptionsOf, loadModel, META_JSON, type ModelMeta } from '../src/model/index.js';
 import { ADAM_DEFAULTS } from '../src/train/optimizers.js';
 import { createTrainer, describeTrainerError, type Trainer } from '../src/train/trainer.js';
 
@@ -34,10 +33,7 @@ export const openModel = async (dirGiven: string): Promise<E.Either<string, Open
     model.dispose();
     return E.left(describeTrainerError(trainer.left));
   }
-  const [height, width] = meta.inputShape;
-  const crop = (typeof meta.extra?.crop === 'string' || typeof meta.extra?.crop === 'object' ? meta.extra.crop : 'none') as Crop;
-  const normalisation = meta.normalisation === undefined ? NORMALISE_HALF : (meta.normalisation as ImageOptions['normalisation']);
-  const image: ImageOptions = { height, width, crop, ...(normalisation === undefined ? {} : { normalisation }) };
+  const image = imageOptionsOf(meta);
   return E.right({
     dir,
     model,

@@ -49,6 +49,8 @@ export const compareOptionSpec = (): OptionSpec => {
   delete spec.resume;
   delete spec.strategy;
   delete spec.seed;
+  delete spec.dashboard;
+  delete spec.host;
   spec.strategies = { type: 'string' };
   spec.seeds = { type: 'string' };
   spec['first-seed'] = { type: 'string' };

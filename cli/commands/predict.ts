@@ -7,13 +7,16 @@ import * as E from 'fp-ts/Either';
 import { selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { loadImageInto } from '../../src/data/images.js';
-import { type TaskProbability, taskProbabilities } from '../../src/model/probabilities.js';
+import { predictionJson, type TaskProbability, taskProbabilities } from '../../src/model/probabilities.js';
 import { openModel } from './modelDir.js';
 
 const usage = `usage: awmtl predict --model DIR [--json] [--threshold P] [--skip-bad-images] IMAGE...
 
 Prints every attribute of each image with its probability (binary attributes: the
 probability of "yes"; multi-class attributes: each class). DIR is a run folder or its model/.
+  --json           [{"image": PATH, "tasks": {NAME: {"probability": P, "class": C}}}]: P is
+                   P(yes) for a binary task, the top class's for a multi-class one (then with
+                   "classes": {CLASS: P}); the numbers the page of 'awmtl serve --model' shows
   --backend NAME   auto (default), wasm, cpu, tensorflow
   --threshold P    probability from which a binary attribute counts as present (default 0.5)`;
 
@@ -90,11 +93,7 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
     opened.right.dispose();
   }
   if (flagOption(parsed.right, 'json')) {
-    process.stdout.write(`${JSON.stringify(results.map((r) => ({ image: r.image, attributes: Object.fromEntries(r.attributes.map((a) => [a.task, a.kind === 'binary'
-                ? a.values[0] === 'no' && a.values[1] === 'yes'
-                  ? a.probability
-                  : { [a.values[0]]: 1 - a.probability, [a.values[1]]: a.probability }
-                : Object.fromEntries(a.classes.map((c) => [c.name, c.probability]))])) })))}\n`);
+    process.stdout.write(`${JSON.stringify(results.map((r) => ({ image: r.image, tasks: predictionJson(r.attributes, threshold.right) })))}\n`);
   } else {
     process.stdout.write(`${results.map((r) => formatImage(r.image, r.attributes, threshold.right)).join('\n\n')}\n`);
   }

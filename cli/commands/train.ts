@@ -34,6 +34,7 @@ import type { RunLock } from '../../src/run/lock.js';
 import { describeException, EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop, type StopSignals } from '../signals.js';
 import { cliUi, printSummary } from '../ui.js';
+import { dashboardFromArgs, DEFAULT_PORT, startDashboard, withDashboardPort } from './dashboard.js';
 
 const strategyParamNames = (): string[] => {
   const names = new Set<string>();
@@ -76,6 +77,8 @@ export const trainOptionSpec = (): OptionSpec => {
     'no-cache': { type: 'boolean' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
+    dashboard: { type: 'string' },
+    host: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   };
   for (const p of strategyParamNames()) spec[p] = { type: 'string' };
@@ -129,6 +132,8 @@ export const trainUsage = (): string => {
     '  --no-cache              decode the image files even if a valid cache exists',
     '  --workers N             image decoding threads (default: 1 with a cache, else min(cores - 1, 4); 0 = main thread)',
     '  --json                  print the summary as JSON on stdout',
+    `  --dashboard [PORT]      serve the live dashboard of the run while it trains (default port ${DEFAULT_PORT})`,
+    '  --host H                the dashboard\'s address (default 127.0.0.1: this machine only)',
   );
   // Pipeline options, each listed once with the pipelines that take it.
   const byOption = new Map<string, { help: string; pipelines: string[] }>();
@@ -287,10 +292,10 @@ export const configFromArgs = (
   }
 };
 
-const RESUME_OPTIONS = ['resume', 'iterations', 'json', 'backend', 'threads', 'skip-bad-images', ...INPUT_OPTIONS];
+const RESUME_OPTIONS = ['resume', 'iterations', 'json', 'backend', 'threads', 'skip-bad-images', 'dashboard', 'host', ...INPUT_OPTIONS];
 
 export const trainCommand = async (argv: readonly string[]): Promise<number> => {
-  const parsed = parseCommandArgs(argv, trainOptionSpec());
+  const parsed = parseCommandArgs(withDashboardPort(argv), trainOptionSpec());
   const fail = (message: string, code = EXIT_USAGE, cause?: unknown): number => reportFailure('train', message, code, cause);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   if (flagOption(parsed.right, 'help')) {
@@ -345,6 +350,8 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   if (pipeline === undefined) return fail(`unknown pipeline "${config.pipeline}"`, EXIT_FAILURE);
   const input = inputSettingsFromArgs(parsed.right);
   if (E.isLeft(input)) return fail(input.left.message);
+  const dashboard = dashboardFromArgs(parsed.right);
+  if (E.isLeft(dashboard)) return fail(dashboard.left.message);
   const backendChoice = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backendChoice)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backendChoice)}`);
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
@@ -363,7 +370,19 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   }
   const stop = listenForStop();
   try {
-    return await trainLocked(config, { resume, overwrite, json, ui, input: input.right, backendChoice, threads: threads.right, pipeline, stop, lock: locked.right.lock });
+    return await trainLocked(config, {
+      resume,
+      overwrite,
+      json,
+      ui,
+      input: input.right,
+      backendChoice,
+      threads: threads.right,
+      pipeline,
+      stop,
+      lock: locked.right.lock,
+      dashboard: dashboard.right,
+    });
   } finally {
     stop.dispose();
     locked.right.lock.release();
@@ -383,6 +402,7 @@ const trainLocked = async (
     pipeline: PipelineDefinition;
     stop: StopSignals;
     lock: RunLock;
+    dashboard: Parameters<typeof startDashboard>[0] | undefined;
   },
 ): Promise<number> => {
   const { ui, pipeline } = o;
@@ -408,6 +428,9 @@ const trainLocked = async (
   }
   ui.info(`output: ${config.out}`);
   const extraMetrics = pipeline.extraMetrics?.(dataset.right);
+  // The dashboard reads the run folder's files, so training itself does not know it is watched.
+  const watch = o.dashboard === undefined ? undefined : await startDashboard(o.dashboard, config.out, dataset.right.tasks.map((t) => t.name), ui.info);
+  if (watch !== undefined && E.isLeft(watch)) return fail(watch.left);
   const result = await runTraining(dataset.right, config, {
     resume: o.resume,
     overwrite: o.overwrite,
@@ -416,7 +439,7 @@ const trainLocked = async (
     signal: o.stop.signal,
     lock: o.lock,
     ...(extraMetrics === undefined ? {} : { extraMetrics }),
-  });
+  }).finally(async () => (watch?._tag === 'Right' ? watch.right() : undefined));
   if (E.isLeft(result)) {
     if (result.left._tag === 'RunStopped') {
       process.stderr.write(`awmtl: train: ${result.left.message}\n`);

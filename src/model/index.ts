@@ -17,5 +17,6 @@ export { describeModelError, type ModelError } from './errors.js';
 export { FILE_PREFIX, loadLayersModelFile } from './fileBackbone.js';
 export { fileSystemLoader, fileSystemSaver, MODEL_JSON, WEIGHTS_BIN } from './fsio.js';
 export { decodeMeta, loadModel, META_JSON, saveModel, type ModelMeta, type Normalisation } from './persist.js';
+export { imageOptionsOf } from './meta.js';
 export { RESNET18, RESNET50, type ResNetSpec } from './resnet.js';
 export { SMALL_CNN_FILTERS } from './smallCnn.js';

@@ -31,3 +31,22 @@ export const taskProbabilities = (logits: ArrayLike<number>, row: number, tasks:
     return { task: task.name, kind: 'multiclass', classes: task.classes.map((name, c) => ({ name, probability: exps[c] / total })) };
   });
 };
+
+/**
+ * One task's prediction as `awmtl predict --json` prints it and the browser page shows it:
+ * - binary: `probability` = P(label 1, the second value), `class` = the value at `threshold`;
+ * - multi-class: `probability` and `class` of the top class (the first wins a tie), `classes` all of them.
+ */
+export type TaskPredictionJson =
+  | { readonly probability: number; readonly class: string }
+  | { readonly probability: number; readonly class: string; readonly classes: Readonly<Record<string, number>> };
+
+/** The `tasks` object of one image: task name to {@link TaskPredictionJson}. */
+export const predictionJson = (probs: readonly TaskProbability[], threshold = 0.5): Record<string, TaskPredictionJson> =>
+  Object.fromEntries(
+    probs.map((p) => {
+      if (p.kind === 'binary') return [p.task, { probability: p.probability, class: p.probability >= threshold ? p.values[1] : p.values[0] }];
+      const best = p.classes.reduce((a, b) => (b.probability > a.probability ? b : a));
+      return [p.task, { probability: best.probability, class: best.name, classes: Object.fromEntries(p.classes.map((c) => [c.name, c.probability])) }];
+    }),
+  );

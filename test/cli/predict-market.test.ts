@@ -53,18 +53,23 @@ test('awmtl predict with a Market-1501 model on the real crops: every task, mult
     classes('downcolor', down.colours);
   });
   t.is(json.code, 0, json.stderr);
-  const results = JSON.parse(json.stdout) as { image: string; attributes: Record<string, number | Record<string, number>> }[];
+  type TaskJson = { probability: number; class: string; classes?: Record<string, number> };
+  const results = JSON.parse(json.stdout) as { image: string; tasks: Record<string, TaskJson> }[];
   t.is(results.length, top.length + dgnet.length);
   for (const r of results) {
-    t.deepEqual(Object.keys(r.attributes), tasks);
+    t.deepEqual(Object.keys(r.tasks), tasks);
     for (const task of ['age', 'upcolor', 'downcolor']) {
-      const probs = Object.values(r.attributes[task] as Record<string, number>);
+      const { probability, class: best, classes = {} } = r.tasks[task];
+      const probs = Object.values(classes);
       t.true(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-4, `${r.image} ${task}`);
+      // The task's probability and class are its top class's.
+      t.is(probability, Math.max(...probs));
+      t.is(classes[best], probability);
     }
-    // Binary attributes with named values give each value's probability; no/yes ones the probability of yes.
-    const gender = r.attributes.gender as Record<string, number>;
-    t.deepEqual(Object.keys(gender), ['male', 'female']);
-    t.true(Math.abs(gender.male + gender.female - 1) < 1e-9 && gender.female > 0 && gender.female < 1);
-    t.true(typeof r.attributes.hat === 'number' && r.attributes.hat > 0 && r.attributes.hat < 1);
+    // A binary attribute: the probability of its second value (female), and the value it names at 0.5.
+    const gender = r.tasks.gender;
+    t.true(gender.probability > 0 && gender.probability < 1 && gender.classes === undefined);
+    t.is(gender.class, gender.probability >= 0.5 ? 'female' : 'male');
+    t.is(r.tasks.hat.class, r.tasks.hat.probability >= 0.5 ? 'yes' : 'no');
   }
 });
