@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
-import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
 import { runStepBench } from '../../src/bench/step.js';
 import {
@@ -83,7 +83,7 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
   if (E.isLeft(warmup)) return fail(warmup.left.message);
   if (!Number.isNaN(warmup.right)) opts.warmup = warmup.right;
   const backend = stringOption(p, 'backend') ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   try {
     const r = await runStepBench({ ...opts, backend: backend as BackendChoice, log: (m) => process.stderr.write(`${m}\n`) });
     if (flagOption(p, 'json')) {
@@ -137,7 +137,7 @@ export const benchInputCommand = async (argv: readonly string[]): Promise<number
   const unknown = phases.find((x) => !(INPUT_BENCH_PHASES as readonly string[]).includes(x));
   if (unknown !== undefined) return fail(`--phases: unknown phase "${unknown}" (known: ${INPUT_BENCH_PHASES.join(', ')})`);
   const backend = stringOption(p, 'backend') ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   const cacheRoot = cacheRootFromArgs(p);
   const scratch = mkdtempSync(join(tmpdir(), 'awmtl-bench-input-'));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);

@@ -21,7 +21,7 @@ const usage = (): string =>
     'and its data options (split fractions, --only-present-images, ...) default to those of training.',
     `  --pipeline NAME   ${pipelineNames().join(', ')}`,
     '  --limit N         evaluate the first N images of the split only',
-    '  --backend NAME    auto (default), wasm, cpu, tensorflow',
+    '  --backend NAME    auto (default), webgpu, wasm, cpu, tensorflow',
     '  --cache DIR | --no-cache   the preprocessed image cache to read (default: the one `awmtl prepare` made, if valid)',
     '  --workers N       image-decoding worker threads',
   ].join('\n');

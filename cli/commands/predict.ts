@@ -13,7 +13,7 @@ const usage = `usage: awmtl predict --model DIR [--json] [--threshold P] [--skip
 
 Prints every attribute of each image with its probability (binary attributes: the
 probability of "yes"; multi-class attributes: each class). DIR is a run folder or its model/.
-  --backend NAME   auto (default), wasm, cpu, tensorflow
+  --backend NAME   auto (default), webgpu, wasm, cpu, tensorflow
   --threshold P    probability from which a binary attribute counts as present (default 0.5)`;
 
 const formatImage = (path: string, probs: readonly TaskProbability[], threshold: number): string => {

@@ -85,7 +85,8 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
   const xs = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
   const ys = tf.tensor2d(Float32Array.from({ length: batch * labels }, () => (rng.next() < 0.5 ? 1 : 0)), [batch, labels]);
   const optimizer = tf.train.adam(1e-3);
-  const step = (): number => {
+  // Read back with data(), not dataSync(): the webgpu backend cannot read synchronously in Node.
+  const step = async (): Promise<number> => {
     const cost = tf.tidy(
       () =>
         optimizer.minimize(
@@ -93,19 +94,19 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
           true,
         ) ?? tf.scalar(NaN),
     );
-    const loss = cost.dataSync()[0];
+    const loss = (await cost.data())[0];
     cost.dispose();
     return loss;
   };
   try {
-    for (let i = 0; i < warmup; i++) step();
+    for (let i = 0; i < warmup; i++) await step();
     const numTensorsBefore = tf.memory().numTensors;
     const times: number[] = [];
     let finalLoss = NaN;
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
-      finalLoss = step();
+      finalLoss = await step();
       times.push(performance.now() - t0);
     }
     const seconds = (performance.now() - start) / 1000;
