@@ -2,6 +2,7 @@
  * The awmtl command line: the composition root (cli -> pipelines -> operators -> src).
  */
 import { replayCommand } from './commands/replay.js';
+import { backendsCommand } from './commands/backends.js';
 import { compareCommand } from './commands/compare.js';
 import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   dataset: { summary: 'what a dataset holds (info) or one identity\'s attributes (show), without training', run: datasetCommand },
   replay: { summary: 'replay weight updates of a strategy on a recorded loss log', run: replayCommand },
   ...inputCommands,
+  backends: { summary: 'which backends work here (GPU adapter, native TensorFlow, wasm build) and what auto picks', run: backendsCommand },
   compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', run: compareCommand },
 };
 

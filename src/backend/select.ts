@@ -55,8 +55,8 @@ export const selectedBackend = (): BackendInfo | null => chosen?.info ?? null;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] : String(e));
 
-/** Tries the native TensorFlow bindings; returns the package that loaded, or the failures. */
-async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false; why: string }> {
+/** Tries the native TensorFlow bindings and sets the backend; returns the package that loaded, or the failures. */
+export async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false; why: string }> {
   const failures: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
     try {
