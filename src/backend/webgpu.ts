@@ -131,5 +131,33 @@ export async function startWebgpu(): Promise<AdapterDescription> {
     throw new Error('tfjs-backend-webgpu registered no backend (navigator.gpu was not seen; another tfjs-core instance?)');
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend failed to initialise');
+  explainSyncReads(tf.backend());
   return describe(r.adapter);
+}
+
+/** The message of a synchronous read of GPU data on webgpu (see explainSyncReads). */
+export const SYNC_READ_ERROR =
+  'a synchronous read (dataSync/arraySync) of GPU data is not possible on the webgpu backend in Node ' +
+  '(tfjs-backend-webgpu reads synchronously through OffscreenCanvas, which Node lacks); ' +
+  'only code reading asynchronously (data/array) runs on webgpu (e.g. not --strategy gradnorm)';
+
+interface WebgpuBackendLike {
+  readSync(dataId: object): unknown;
+  readonly tensorMap: { get(dataId: object): { readonly values?: unknown; readonly dtype: string } | undefined };
+}
+
+/**
+ * Replaces the backend's failure on a synchronous read of GPU-resident data ("OffscreenCanvas is
+ * not defined") with an error that says what happened. Reads of data already on the CPU (values
+ * cached by the backend) are untouched.
+ */
+function explainSyncReads(backend: object): void {
+  const b = backend as WebgpuBackendLike;
+  if (typeof b.readSync !== 'function' || typeof b.tensorMap?.get !== 'function') return;
+  const readSync = b.readSync.bind(b);
+  b.readSync = (dataId: object) => {
+    const d = b.tensorMap.get(dataId);
+    if (d === undefined || d.values != null || d.dtype === 'string' || typeof OffscreenCanvas !== 'undefined') return readSync(dataId);
+    throw new Error(SYNC_READ_ERROR);
+  };
 }

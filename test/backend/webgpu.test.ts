@@ -14,7 +14,7 @@
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, isSoftwareAdapter, probeWebgpu, startWebgpu } from '../../src/backend/webgpu.js';
+import { describeAdapter, isSoftwareAdapter, probeWebgpu, startWebgpu, SYNC_READ_ERROR } from '../../src/backend/webgpu.js';
 import { buildModel } from '../../src/model/index.js';
 import { Rng } from '../../src/random.js';
 import { binaryTask, multiClassTask, type TaskSpec } from '../../src/tasks.js';
@@ -159,6 +159,22 @@ gpuTest(`batch normalisation in training mode, ReLU, add, global average pooling
     return [y, ...grads];
   });
   t.true(errors.every((e) => e <= TOLERANCE), `y, dx, dgamma, dbeta, dW relative errors ${errors.join(', ')}`);
+});
+
+gpuTest(`a synchronous read of GPU data is refused with an error saying why; data still on the CPU reads synchronously${skipNote}`, async (t) => {
+  await tf.setBackend('webgpu');
+  // Large enough that the backend does not run the product on the CPU (it does for small tensors).
+  const values = Float32Array.from({ length: 4096 }, (_, i) => i);
+  const onCpu = tf.tensor1d(values);
+  const computed = tf.mul(onCpu, 2);
+  try {
+    t.deepEqual(onCpu.dataSync(), values);
+    t.throws(() => computed.dataSync(), { message: SYNC_READ_ERROR });
+    t.deepEqual(await computed.data(), values.map((v) => 2 * v));
+  } finally {
+    tf.dispose([onCpu, computed]);
+    await tf.setBackend('cpu');
+  }
 });
 
 const TASKS: readonly TaskSpec[] = [binaryTask('a'), binaryTask('b'), multiClassTask('colour', ['red', 'green', 'blue']), binaryTask('c')];
