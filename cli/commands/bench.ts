@@ -92,7 +92,8 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
       process.stdout.write(
         `${r.backend} (${r.threads} thread(s)), batch ${r.batch} at ${r.size}px: ${r.imagesPerSecond.toFixed(1)} img/s ` +
           `(${r.stepMs.mean.toFixed(1)} ms/step; median ${r.stepMs.median.toFixed(1)}, best ${r.stepMs.min.toFixed(1)} ms = ` +
-          `${r.bestImagesPerSecond.toFixed(1)} img/s), tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
+          `${r.bestImagesPerSecond.toFixed(1)} img/s), upload ${(100 * r.uploadFraction).toFixed(1)}% and read-back ${(100 * r.readBackFraction).toFixed(1)}% of step time, ` +
+          `tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
       );
     }
     return 0;
