@@ -6,7 +6,7 @@ import * as E from 'fp-ts/Either';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import type { SplitName } from '../../src/data/attributeDataset.js';
 import { cliUi } from '../ui.js';
@@ -69,9 +69,11 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   if (!(limit >= 1)) return fail(`--limit must be a positive integer, got ${JSON.stringify(limitRaw)}`);
   const input = inputSettingsFromArgs(p);
   if (E.isLeft(input)) return fail(input.left.message);
+  const backend = stringOption(p, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   const ui = cliUi();
   try {
-    await selectBackend({ backend: (stringOption(p, 'backend') ?? 'auto') as 'auto', log: (m) => ui.info(m) });
+    await selectBackend({ backend, log: (m) => ui.info(m) });
   } catch (error) {
     return fail((error as Error).message, 1);
   }

@@ -3,7 +3,7 @@
  * probabilities, preprocessed exactly as in training (size, crop, normalisation).
  */
 import * as E from 'fp-ts/Either';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { loadImageInto } from '../../src/data/images.js';
 import { type TaskProbability, taskProbabilities } from '../../src/model/probabilities.js';
@@ -57,8 +57,10 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
   if (images.length === 0) return fail(`no IMAGE given\n\n${usage}`);
   const threshold = numberOption(parsed.right, 'threshold', 0.5, (x) => x > 0 && x < 1, 'in (0, 1)');
   if (E.isLeft(threshold)) return fail(threshold.left.message);
+  const backend = stringOption(parsed.right, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   try {
-    await selectBackend({ backend: (stringOption(parsed.right, 'backend') ?? 'auto') as 'auto', log: () => undefined });
+    await selectBackend({ backend, log: () => undefined });
   } catch (error) {
     return fail((error as Error).message, 1);
   }
