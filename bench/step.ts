@@ -2,12 +2,12 @@
  * Training-step benchmark of the reference net (see src/bench/step.ts).
  *
  *   npx tsx bench/step.ts [--json] [--batch 32] [--size 64] [--steps 50] [--warmup 5]
- *                         [--threads 1] [--backend auto|tensorflow|wasm|cpu]
+ *                         [--threads 1] [--backend auto|tensorflow|webgpu|wasm|cpu]
  *
  * With --json, prints one JSON object on stdout (the backend choice is logged on stderr).
  */
 import { runStepBench, type StepBenchOptions } from '../src/bench/step.js';
-import type { BackendChoice } from '../src/backend/index.js';
+import { backendChoiceError, isBackendChoice } from '../src/backend/index.js';
 
 function parseArgs(argv: readonly string[]): { json: boolean; opts: StepBenchOptions } {
   let json = false;
@@ -40,10 +40,8 @@ function parseArgs(argv: readonly string[]): { json: boolean; opts: StepBenchOpt
         break;
       case '--backend': {
         const b = argv[++i];
-        if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(b ?? '')) {
-          throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${b ?? 'nothing'}`);
-        }
-        opts.backend = b as BackendChoice;
+        if (b === undefined || !isBackendChoice(b)) throw new Error(backendChoiceError(b ?? 'nothing'));
+        opts.backend = b;
         break;
       }
       default:

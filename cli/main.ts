@@ -21,6 +21,7 @@ const commands: Record<string, Command> = {
   prepare: { summary: "decode, crop and resize a dataset's images once into the cache that train/eval/compare read", load: async () => (await import('./commands/prepare.js')).prepareCommand },
   bench: { summary: 'benchmarks: input (decoding, cache, step, waiting for data) and step (training step)', load: async () => (await import('./commands/bench.js')).benchCommand },
   serve: { summary: 'serve a page that runs a model in the browser (--model), or the live dashboard of a run (--run)', load: async () => (await import('./commands/serve.js')).serveCommand },
+  backends: { summary: 'which backends work here (GPU adapter, native TensorFlow, wasm build) and what auto picks', load: async () => (await import('./commands/backends.js')).backendsCommand },
   compare: { summary: 'train several weighting strategies with the same seeds and budget, and tabulate them', load: async () => (await import('./commands/compare.js')).compareCommand },
 };
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
 import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
-import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
 import { runStepBench } from '../../src/bench/step.js';
 import {
@@ -81,7 +81,7 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
   if (E.isLeft(warmup)) return fail(warmup.left.message);
   if (!Number.isNaN(warmup.right)) opts.warmup = warmup.right;
   const backend = stringOption(p, 'backend') ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   try {
     const r = await runStepBench({ ...opts, backend: backend as BackendChoice, log: (m) => process.stderr.write(`${m}\n`) });
     if (flagOption(p, 'json')) {
@@ -90,7 +90,8 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
       process.stdout.write(
         `${r.backend} (${r.threads} thread(s)), batch ${r.batch} at ${r.size}px: ${r.imagesPerSecond.toFixed(1)} img/s ` +
           `(${r.stepMs.mean.toFixed(1)} ms/step; median ${r.stepMs.median.toFixed(1)}, best ${r.stepMs.min.toFixed(1)} ms = ` +
-          `${r.bestImagesPerSecond.toFixed(1)} img/s), tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
+          `${r.bestImagesPerSecond.toFixed(1)} img/s), upload ${(100 * r.uploadFraction).toFixed(1)}% and read-back ${(100 * r.readBackFraction).toFixed(1)}% of step time, ` +
+          `tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
       );
     }
     return 0;
@@ -132,7 +133,7 @@ export const benchInputCommand = async (argv: readonly string[]): Promise<number
   const unknown = phases.find((x) => !(INPUT_BENCH_PHASES as readonly string[]).includes(x));
   if (unknown !== undefined) return fail(`--phases: unknown phase "${unknown}" (known: ${INPUT_BENCH_PHASES.join(', ')})`);
   const backend = stringOption(p, 'backend') ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   const cacheRoot = cacheRootFromArgs(p);
   const scratch = mkdtempSync(join(tmpdir(), 'awmtl-bench-input-'));
   const log = (m: string): void => void process.stderr.write(`${m}\n`);

@@ -14,7 +14,7 @@ import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelin
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import {
   flagOption,
   isNonNegativeInteger,
@@ -179,7 +179,7 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
   const backend = stringOption(parsed.right, 'backend') ?? 'auto';
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backend)}`);
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
   if (E.isLeft(threads)) return fail(threads.left.message);
   try {

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, isPositiveInteger, numberOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import type { SplitName } from '../../src/data/attributeDataset.js';
 import { cliUi } from '../ui.js';
@@ -23,7 +23,7 @@ const usage = (): string =>
     `  --pipeline NAME   ${pipelineNames().join(', ')}`,
     '  --limit N         evaluate the first N images of the split only',
     '  --batch-size N    images per evaluation batch (default 64)',
-    '  --backend NAME    auto (default), wasm, cpu, tensorflow',
+    '  --backend NAME    auto (default), webgpu, wasm, cpu, tensorflow',
     '  --cache DIR | --no-cache   the preprocessed image cache to read (default: the one `awmtl prepare` made, if valid)',
     '  --workers N       image-decoding worker threads',
   ].join('\n');
@@ -70,9 +70,11 @@ export const evalCommand = async (argv: readonly string[]): Promise<number> => {
   if (E.isLeft(batchSize)) return fail(batchSize.left.message);
   const input = inputSettingsFromArgs(p);
   if (E.isLeft(input)) return fail(input.left.message);
+  const backend = stringOption(p, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   const ui = cliUi();
   try {
-    await selectBackend({ backend: (stringOption(p, 'backend') ?? 'auto') as 'auto', log: (m) => ui.info(m) });
+    await selectBackend({ backend, log: (m) => ui.info(m) });
   } catch (error) {
     return fail((error as Error).message, 1);
   }

@@ -4,7 +4,7 @@
  */
 import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/Either';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { loadImageInto } from '../../src/data/images.js';
 import { predictionJson, type TaskProbability, taskProbabilities } from '../../src/model/probabilities.js';
@@ -17,7 +17,7 @@ probability of "yes"; multi-class attributes: each class). DIR is a run folder o
   --json           [{"image": PATH, "tasks": {NAME: {"probability": P, "class": C}}}]: P is
                    P(yes) for a binary task, the top class's for a multi-class one (then with
                    "classes": {CLASS: P}); the numbers the page of 'awmtl serve --model' shows
-  --backend NAME   auto (default), wasm, cpu, tensorflow
+  --backend NAME   auto (default), webgpu, wasm, cpu, tensorflow
   --threshold P    probability from which a binary attribute counts as present (default 0.5)`;
 
 const formatImage = (path: string, probs: readonly TaskProbability[], threshold: number): string => {
@@ -58,8 +58,10 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
   if (images.length === 0) return fail("no IMAGE given");
   const threshold = numberOption(parsed.right, 'threshold', 0.5, (x) => x > 0 && x < 1, 'in (0, 1)');
   if (E.isLeft(threshold)) return fail(threshold.left.message);
+  const backend = stringOption(parsed.right, 'backend') ?? 'auto';
+  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
   try {
-    await selectBackend({ backend: (stringOption(parsed.right, 'backend') ?? 'auto') as 'auto', log: () => undefined });
+    await selectBackend({ backend, log: () => undefined });
   } catch (error) {
     return fail((error as Error).message, 1);
   }

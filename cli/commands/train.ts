@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import { CONFIG_JSON, runTraining, type RunSummary, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline, pipelineNames, type PipelineDefinition } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
-import { selectBackend } from '../../src/backend/index.js';
+import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import {
   flagOption,
   isNonNegativeInteger,
@@ -101,7 +101,7 @@ export const trainUsage = (): string => {
     '  --out DIR               output folder (default runs/<pipeline>-<date>)',
     '  --resume OUT            continue the run in OUT from its last checkpoint (a finished one with a larger --iterations)',
     '  --overwrite             replace the run that --out already holds (without it, such a folder is refused)',
-    '  --backend NAME          auto (default: tensorflow if installed, else wasm, else cpu), wasm, cpu, tensorflow',
+    '  --backend NAME          auto (default: tensorflow if installed, else webgpu on a GPU, else wasm, else cpu), webgpu, wasm, cpu, tensorflow',
     '  --threads N             backend threads',
     `  --backbone NAME         ${knownBackbones().join(', ')} (default ${DEFAULT_BACKBONE})`,
     '  --width-multiplier X    scale the filters of a built-in backbone',
@@ -353,7 +353,7 @@ export const trainCommand = async (argv: readonly string[]): Promise<number> => 
   const dashboard = dashboardFromArgs(parsed.right);
   if (E.isLeft(dashboard)) return fail(dashboard.left.message);
   const backendChoice = stringOption(parsed.right, 'backend') ?? 'auto';
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backendChoice)) return fail(`--backend must be auto, wasm, cpu or tensorflow, got ${JSON.stringify(backendChoice)}`);
+  if (!isBackendChoice(backendChoice)) return fail(backendChoiceError(backendChoice));
   const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
   if (E.isLeft(threads)) return fail(threads.left.message);
 

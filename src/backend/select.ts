@@ -2,8 +2,11 @@
  * Chooses the TensorFlow.js backend once, at start-up.
  *
  * 'auto' takes the first that loads of: `tensorflow` (@tensorflow/tfjs-node-gpu, then
- * @tensorflow/tfjs-node, both optional and not dependencies of this package), `wasm` with the
- * project's training kernels, and `cpu` (a last resort: a conv net trains about 100 times slower).
+ * @tensorflow/tfjs-node, both optional peer dependencies of this package), `webgpu` on a hardware
+ * adapter (./webgpu.ts; a software adapter such as lavapipe is used only when `webgpu` is asked
+ * for by name, being far slower than wasm), `wasm` with the project's training kernels, and `cpu`
+ * (a last resort: a conv net trains about 100 times slower). AWMTL_WEBGPU=0 keeps `auto` from
+ * loading Dawn at all.
  * An explicit choice that cannot load is an error. The choice is made once per process:
  * `tf.setBackend` moves or drops tensors of the previous backend, so a later call with a
  * different backend is refused.
@@ -13,8 +16,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm/kernels.js';
 import { runtimeFor } from './wasm/runtime.js';
 import { startThreadedWasm } from './wasm/threaded_init.js';
+import { type AdapterDescription, describeAdapter, probeWebgpu, startWebgpu } from './webgpu.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The names `--backend` accepts. */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** Whether a `--backend` value is one of BACKEND_CHOICES. */
+export const isBackendChoice = (s: string): s is BackendChoice => (BACKEND_CHOICES as readonly string[]).includes(s);
+
+/** The usage error for a `--backend` value that is not one of BACKEND_CHOICES. */
+export const backendChoiceError = (s: string): string =>
+  `--backend must be ${BACKEND_CHOICES.slice(0, -1).join(', ')} or ${BACKEND_CHOICES[BACKEND_CHOICES.length - 1]}, got ${JSON.stringify(s)}`;
 
 export interface BackendOptions {
   readonly backend?: BackendChoice;
@@ -29,6 +42,8 @@ export interface BackendInfo {
   readonly threads: number;
   readonly simd: boolean;
   readonly reason: string;
+  /** webgpu only: the adapter Dawn chose. */
+  readonly adapter?: AdapterDescription;
 }
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -40,8 +55,8 @@ export const selectedBackend = (): BackendInfo | null => chosen?.info ?? null;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] : String(e));
 
-/** Tries the native TensorFlow bindings; returns the package that loaded, or the failures. */
-async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false; why: string }> {
+/** Tries the native TensorFlow bindings and sets the backend; returns the package that loaded, or the failures. */
+export async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok: false; why: string }> {
   const failures: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
     try {
@@ -82,6 +97,12 @@ async function loadWasm(threads: number, log: (msg: string) => void): Promise<Ba
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
   const note = threads > 1 ? `; ${threads} threads requested, the threaded build failed` : '';
   return { name: 'wasm', threads: 1, simd: await simdSupport(), reason: `wasm (SIMD build) with awmtl training kernels${note}` };
+}
+
+async function loadWebgpu(threads: number, log: (msg: string) => void): Promise<BackendInfo> {
+  if (threads > 1) log(`warning: --threads ${threads} has no effect on the webgpu backend`);
+  const adapter = await startWebgpu();
+  return { name: 'webgpu', threads: 1, simd: false, reason: `tfjs-backend-webgpu on Dawn`, adapter };
 }
 
 async function loadCpu(reason: string): Promise<BackendInfo> {
@@ -151,6 +172,13 @@ async function chooseBackend(options: BackendOptions): Promise<BackendInfo> {
         throw new Error(`backend 'wasm' requested but cannot load: ${errorText(e)}`);
       }
       break;
+    case 'webgpu':
+      try {
+        info = await loadWebgpu(threads, log);
+      } catch (e) {
+        throw new Error(`backend 'webgpu' requested but cannot load: ${errorText(e)}`);
+      }
+      break;
     case 'cpu':
       info = await loadCpu('cpu requested explicitly (slow: pure JavaScript kernels)');
       break;
@@ -160,21 +188,44 @@ async function chooseBackend(options: BackendOptions): Promise<BackendInfo> {
         info = { name: 'tensorflow', threads, simd: true, reason: `auto: native TensorFlow via ${native.pkg}` };
         break;
       }
+      let noGpu: string;
+      if (process.env.AWMTL_WEBGPU === '0') {
+        noGpu = 'webgpu not probed (AWMTL_WEBGPU=0)';
+      } else {
+        const probe = await probeWebgpu();
+        if (probe.available && !probe.adapter.software) {
+          try {
+            const webgpu = await loadWebgpu(threads, log);
+            info = { ...webgpu, reason: `auto: ${webgpu.reason}; no native TensorFlow (${native.why})` };
+            break;
+          } catch (e) {
+            noGpu = `webgpu failed (${errorText(e)})`;
+          }
+        } else {
+          noGpu = probe.available
+            ? `webgpu skipped: software adapter ${describeAdapter(probe.adapter)}, slower than wasm (use --backend webgpu to force it)`
+            : `no webgpu (${probe.why})`;
+        }
+      }
       try {
         const wasm = await loadWasm(threads, log);
-        info = { ...wasm, reason: `auto: ${wasm.reason}; no native TensorFlow (${native.why})` };
+        info = { ...wasm, reason: `auto: ${wasm.reason}; no native TensorFlow (${native.why}); ${noGpu}` };
       } catch (e) {
         info = await loadCpu(
-          `auto: last resort; no native TensorFlow (${native.why}); wasm failed (${errorText(e)})`,
+          `auto: last resort; no native TensorFlow (${native.why}); ${noGpu}; wasm failed (${errorText(e)})`,
         );
         log(`warning: training on the tfjs cpu backend is very slow (${info.reason})`);
       }
       break;
     }
     default:
-      throw new Error(`unknown backend '${String(requested)}' (expected auto, tensorflow, wasm or cpu)`);
+      throw new Error(`unknown backend '${String(requested)}' (expected ${BACKEND_CHOICES.join(', ')})`);
   }
   chosen = { info, requested, threads: options.threads };
-  log(`backend: ${info.name}, ${info.threads} thread(s), simd ${info.simd ? 'on' : 'off'} (${info.reason})`);
+  log(
+    info.adapter
+      ? `backend: ${info.name}, adapter ${describeAdapter(info.adapter)} (${info.reason})`
+      : `backend: ${info.name}, ${info.threads} thread(s), simd ${info.simd ? 'on' : 'off'} (${info.reason})`,
+  );
   return info;
 }

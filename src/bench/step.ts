@@ -6,6 +6,12 @@
  * sigmoid cross-entropy with logits over 40 binary labels; Adam, learning rate 1e-3. The step
  * is `optimizer.minimize` inside `tf.tidy`, reading the loss back each step as a training loop
  * would. bench/torch_step.py runs the same net in PyTorch for comparison.
+ *
+ * As in training, each step makes its input tensors from host arrays. `uploadFraction` is the
+ * share of step time spent making them (wasm, cpu: the copy; webgpu: the host side, the device
+ * copy being queued with the step), `readBackFraction` the share spent waiting for the loss once
+ * the step is queued (wasm, cpu: the copy only; GPU backends: also the queued work itself, so on
+ * them it is an upper bound and a large one means the host keeps up with the device).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendChoice, selectBackend } from '../backend/index.js';
@@ -60,6 +66,9 @@ export interface StepBenchResult {
   /** Images per second of the fastest step (less sensitive to other load on the machine). */
   readonly bestImagesPerSecond: number;
   readonly finalLoss: number;
+  /** Shares of the timed steps' time: making the input tensors, and waiting for the loss (see above). */
+  readonly uploadFraction: number;
+  readonly readBackFraction: number;
   readonly numTensorsBefore: number;
   readonly numTensorsAfter: number;
 }
@@ -82,10 +91,17 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
   const labels = outShape[outShape.length - 1];
   if (typeof labels !== 'number') throw new Error('the model must have a fixed-size last output dimension');
   const rng = Rng.fromSeed(opts.seed ?? 1);
-  const xs = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
-  const ys = tf.tensor2d(Float32Array.from({ length: batch * labels }, () => (rng.next() < 0.5 ? 1 : 0)), [batch, labels]);
+  const images = Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal());
+  const targets = Float32Array.from({ length: batch * labels }, () => (rng.next() < 0.5 ? 1 : 0));
   const optimizer = tf.train.adam(1e-3);
-  const step = (): number => {
+  let uploadMs = 0;
+  let readBackMs = 0;
+  // Read back with data(), not dataSync(): the webgpu backend cannot read synchronously in Node.
+  const step = async (): Promise<number> => {
+    const t0 = performance.now();
+    const xs = tf.tensor4d(images, [batch, size, size, 3]);
+    const ys = tf.tensor2d(targets, [batch, labels]);
+    const t1 = performance.now();
     const cost = tf.tidy(
       () =>
         optimizer.minimize(
@@ -93,22 +109,29 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
           true,
         ) ?? tf.scalar(NaN),
     );
-    const loss = cost.dataSync()[0];
+    tf.dispose([xs, ys]);
+    const t2 = performance.now();
+    const loss = (await cost.data())[0];
     cost.dispose();
+    uploadMs += t1 - t0;
+    readBackMs += performance.now() - t2;
     return loss;
   };
   try {
-    for (let i = 0; i < warmup; i++) step();
+    for (let i = 0; i < warmup; i++) await step();
+    uploadMs = 0;
+    readBackMs = 0;
     const numTensorsBefore = tf.memory().numTensors;
     const times: number[] = [];
     let finalLoss = NaN;
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
-      finalLoss = step();
+      finalLoss = await step();
       times.push(performance.now() - t0);
     }
     const seconds = (performance.now() - start) / 1000;
+    const stepTotalMs = times.reduce((a, b) => a + b, 0);
     const numTensorsAfter = tf.memory().numTensors;
     const sorted = [...times].sort((a, b) => a - b);
     const mean = (seconds * 1000) / steps;
@@ -125,12 +148,12 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
       stepMs: { mean, median: sorted[Math.floor(steps / 2)], min: sorted[0], max: sorted[steps - 1] },
       bestImagesPerSecond: (batch * 1000) / sorted[0],
       finalLoss,
+      uploadFraction: uploadMs / stepTotalMs,
+      readBackFraction: readBackMs / stepTotalMs,
       numTensorsBefore,
       numTensorsAfter,
     };
   } finally {
-    xs.dispose();
-    ys.dispose();
     optimizer.dispose();
     model.dispose();
   }

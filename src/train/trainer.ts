@@ -281,15 +281,21 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
       if (!weights.every(Number.isFinite)) fail({ _tag: 'BadWeights', message: `not all finite: [${weights.join(', ')}]` });
       const trainLoss = trainStep(train, weights);
       iterations += 1;
-      const valLoss = tf.tidy(() => inferenceLosses(val).loss);
+      // Train and validation losses leave the device together: one read-back per step (on a GPU
+      // each read waits for the queue, so two would cost two round trips).
+      let both: tf.Tensor1D;
       try {
-        const [l, v] = await Promise.all([trainLoss.data(), valLoss.data()]);
-        const result: StepResult = { trainLoss: Array.from(l), valLoss: Array.from(v), seconds: (performance.now() - t0) / 1000 };
+        both = tf.tidy(() => tf.concat([trainLoss, inferenceLosses(val).loss]));
+      } finally {
+        trainLoss.dispose();
+      }
+      try {
+        const lv = await both.data();
+        const result: StepResult = { trainLoss: Array.from(lv.subarray(0, m)), valLoss: Array.from(lv.subarray(m)), seconds: (performance.now() - t0) / 1000 };
         if (weighting?.afterStep) await weighting.afterStep({ iteration: iterations, trainLoss: result.trainLoss, valLoss: result.valLoss });
         return result;
       } finally {
-        trainLoss.dispose();
-        valLoss.dispose();
+        both.dispose();
       }
     },
 

@@ -7,11 +7,12 @@ test.serial('runStepBench times training steps of the reference net without leak
   t.is(r.batch, 2);
   t.is(r.size, 16);
   t.is(r.steps, 3);
-  t.true(['wasm', 'tensorflow', 'cpu'].includes(r.backend));
+  t.true(['wasm', 'tensorflow', 'webgpu', 'cpu'].includes(r.backend));
   t.true(r.stepsPerSecond > 0 && Number.isFinite(r.stepsPerSecond));
   t.true(Math.abs(r.imagesPerSecond - r.stepsPerSecond * r.batch) < 1e-6 * r.imagesPerSecond);
   t.true(r.stepMs.min <= r.stepMs.median && r.stepMs.median <= r.stepMs.max);
   t.true(Number.isFinite(r.finalLoss) && r.finalLoss > 0);
+  t.true(r.uploadFraction >= 0 && r.readBackFraction >= 0 && r.uploadFraction + r.readBackFraction <= 1, `${r.uploadFraction}, ${r.readBackFraction}`);
   t.is(r.numTensorsAfter, r.numTensorsBefore);
   // The model, optimiser and batch are disposed afterwards.
   t.is(tf.memory().numTensors, 0);
