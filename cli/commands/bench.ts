@@ -1,7 +1,8 @@
 /**
  * `awmtl bench input|step [options]` (also `npm run bench -- input ...`):
  * - input: src/bench/input.ts on a dataset (decoding, cache, step, waiting for data, RSS);
- * - step: src/bench/step.ts's runStepBench (the reference net's training step).
+ * - step: src/bench/step.ts's runStepBench (the reference net's training step);
+ * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { findPipeline } from '../../pipelines/index.js';
 import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
 import { runStepBench } from '../../src/bench/step.js';
+import { benchSoakCommand } from './benchSoak.js';
 import {
   flagOption,
   isNonNegativeInteger,
@@ -49,6 +51,9 @@ const usage = (): string =>
     '  and the pipeline\'s data options (e.g. --split 0.8,0.1,0.1 --only-present-images).',
     '',
     'step: the training step of the reference net (src/bench/step.ts).',
+    '',
+    'soak: awmtl bench soak [--iterations 5000] [--sample-every 500] [train options]: tensors and RSS over a long',
+    '  cached run on the demo fixture (see awmtl bench soak --help).',
   ].join('\n');
 
 const stepCommand = async (argv: readonly string[]): Promise<number> => {
@@ -223,10 +228,11 @@ export const benchCommand = async (argv: readonly string[]): Promise<number> => 
   const [sub, ...rest] = argv;
   if (sub === 'input') return benchInputCommand(rest);
   if (sub === 'step') return stepCommand(rest);
+  if (sub === 'soak') return benchSoakCommand(rest);
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  process.stderr.write(`awmtl bench: ${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input or step)\n\n${usage()}\n`);
+  process.stderr.write(`awmtl bench: ${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step or soak)\n\n${usage()}\n`);
   return 2;
 };
