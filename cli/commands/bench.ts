@@ -2,7 +2,8 @@
  * `awmtl bench input|step [options]` (also `npm run bench -- input ...`):
  * - input: src/bench/input.ts on a dataset (decoding, cache, step, waiting for data, RSS);
  * - step: src/bench/step.ts's runStepBench (the reference net's training step);
- * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture).
+ * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture);
+ * - decode, celeba-load: ./benchData.ts (image decoding and CelebA annotation loading figures).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { findPipeline } from '../../pipelines/index.js';
 import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
 import { runStepBench } from '../../src/bench/step.js';
+import { benchCelebaLoadCommand, benchDecodeCommand, celebaLoadUsage, decodeUsage } from './benchData.js';
 import { benchSoakCommand } from './benchSoak.js';
 import {
   flagOption,
@@ -54,6 +56,10 @@ const usage = (): string =>
     '',
     'soak: awmtl bench soak [--iterations 5000] [--sample-every 500] [train options]: tensors and RSS over a long',
     '  cached run on the demo fixture (see awmtl bench soak --help).',
+    '',
+    'decode: ' + decodeUsage().replace(/^usage: /, ''),
+    '',
+    'celeba-load: ' + celebaLoadUsage().replace(/^usage: /, ''),
   ].join('\n');
 
 const stepCommand = async (argv: readonly string[]): Promise<number> => {
@@ -229,10 +235,12 @@ export const benchCommand = async (argv: readonly string[]): Promise<number> => 
   if (sub === 'input') return benchInputCommand(rest);
   if (sub === 'step') return stepCommand(rest);
   if (sub === 'soak') return benchSoakCommand(rest);
+  if (sub === 'decode') return benchDecodeCommand(rest);
+  if (sub === 'celeba-load') return benchCelebaLoadCommand(rest);
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  process.stderr.write(`awmtl bench: ${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step or soak)\n\n${usage()}\n`);
+  process.stderr.write(`awmtl bench: ${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step, soak, decode or celeba-load)\n\n${usage()}\n`);
   return 2;
 };
