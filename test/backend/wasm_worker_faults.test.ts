@@ -1,5 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/Either';
+import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
+import { celeba } from '../../pipelines/celeba.js';
+import { runTraining, type RunUi, type TrainConfig } from '../../pipelines/train.js';
+import { DEFAULT_BACKBONE } from '../../src/model/index.js';
+import { ADAM_DEFAULTS } from '../../src/train/optimizers.js';
 import { selectBackend } from '../../src/backend/index.js';
 import { runtimeFor } from '../../src/backend/wasm/runtime.js';
 import { randomArray, relativeError } from './helpers.js';
@@ -78,4 +87,57 @@ test.serial('after a failed pool, a new one (setThreads) runs kernels again', (t
   t.true(rt().remoteCalls > before);
   // Partial sums add up in another order on two threads: equal to rounding.
   t.true(relativeError(out, expected) <= 1e-5, `relative error ${relativeError(out, expected)}`);
+});
+
+test.serial('a training run whose kernel worker exits mid-run ends with an error naming the worker, not a hang', async (t) => {
+  const fixture = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, count: 160 }).dir;
+  const dataset = await celeba.load(fixture, {}, 0);
+  if (E.isLeft(dataset)) return t.fail(dataset.left.message);
+  const out = mkdtempSync(join(tmpdir(), 'awmtl-worker-fault-run-'));
+  try {
+    freshPool();
+    const config: TrainConfig = {
+      pipeline: 'celeba',
+      data: fixture,
+      dataOptions: {},
+      out,
+      backbone: DEFAULT_BACKBONE,
+      image: { height: 32, width: 32, crop: 'celeba-178' },
+      loss: 'bce',
+      optimizer: ADAM_DEFAULTS,
+      batchSize: 8,
+      valBatchSize: 8,
+      valDraw: 'replacement',
+      iterations: 6,
+      strategy: { name: 'vlt', params: { k: 2 } },
+      seed: 0,
+      evalEvery: 0,
+      evalLimit: 1,
+      checkpointEvery: 0,
+      flip: false,
+      skipBadImages: false,
+      prefetch: 2,
+      finalSplits: [],
+    };
+    let seen = 0;
+    const ui: RunUi = {
+      info: () => undefined,
+      progress: () => ({
+        update: (done) => {
+          seen = done;
+          if (done === 2) rt().workerPool?.injectFault(0, 'exit');
+        },
+        done: () => undefined,
+        log: () => undefined,
+      }),
+    };
+    const result = await runTraining(dataset.right, config, { ui, input: { cache: false, workers: 0 } }).catch((e: unknown) =>
+      E.left({ _tag: 'RunError' as const, message: `thrown: ${(e as Error).message}` }),
+    );
+    t.true(E.isLeft(result), 'the run must fail');
+    if (E.isLeft(result)) t.regex(result.left.message, /kernel worker 0 exited with code 3/);
+    t.is(seen, 2, 'the run stopped at the step after the fault');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

@@ -289,7 +289,7 @@ export class WorkerPool {
     this.remoteCalls += job.chunks - localChunks;
     if (dead.length > 0) {
       this.broken = dead.map((w) => `kernel worker ${w} ${this.stopped(w)}`).join('; ');
-      throw new Error(`${this.broken} during ${job.fn} (${job.chunks} chunks); the wasm kernels cannot run on this pool any more`);
+      throw new Error(`${this.broken} while running a kernel (export ${job.fn}, ${job.chunks} chunks); the wasm kernels cannot run on this pool any more`);
     }
     if (failure) throw failure;
     if (failed) throw new Error(`${failed} kernel worker(s) failed (see stderr)`);
