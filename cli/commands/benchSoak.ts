@@ -69,9 +69,9 @@ export const samplingUi = (inner: RunUi, every: number, onSample: (s: SoakSample
 
 const usage = (): string =>
   [
-    'usage: awmtl bench soak [--iterations 5000] [--sample-every 500] [--backend NAME] [--threads N] [train options] [--json]',
+    'usage: awmtl bench soak [--iterations 5000] [--sample-every 500] [--data DIR] [--backend NAME] [--threads N] [train options] [--json]',
     '',
-    "A long cached training run on the demo fixture (awmtl demo's settings, no final evaluation) that prints",
+    "A long cached training run on the demo fixture (or the CelebA-layout folder DIR; awmtl demo's settings, no final evaluation) that prints",
     'tf.memory().numTensors and RSS at the start, every --sample-every iterations and at the end, then the RSS',
     'growth between the first sample after the warm-up and the end. Target: tensors flat, RSS growth under 5%.',
   ].join('\n');
@@ -90,13 +90,13 @@ export const benchSoakCommand = async (argv: readonly string[]): Promise<number>
   }
   const every = numberOption(own.right, 'sample-every', 500, isPositiveInteger, 'a positive integer');
   if (E.isLeft(every)) return fail(every.left.message);
-  for (const forbidden of ['resume', 'out', 'data', 'pipeline']) {
-    if (own.right.values[forbidden] !== undefined) return fail(`--${forbidden} is fixed by the soak (the demo fixture, a scratch folder)`);
+  for (const forbidden of ['resume', 'out', 'pipeline', 'no-cache']) {
+    if (own.right.values[forbidden] !== undefined) return fail(`--${forbidden} is fixed by the soak (a cached celeba run into a scratch folder)`);
   }
   const pipeline = findPipeline('celeba');
   if (pipeline === undefined) return fail('the celeba pipeline is missing', 1);
-  const scratch = mkdtempSync(join(tmpdir(), 'awmtl-soak-'));
-  const dir = defaultCelebaFixtureDir(DEMO_SEED, DEMO_COUNT);
+  const given = stringOption(own.right, 'data');
+  const dir = given ?? defaultCelebaFixtureDir(DEMO_SEED, DEMO_COUNT);
   // The demo's train arguments, then 5000 iterations, then the caller's (later ones win).
   const parsed = parseCommandArgs([...demoArgs(dir), '--iterations', '5000', ...argv], spec);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
@@ -109,11 +109,20 @@ export const benchSoakCommand = async (argv: readonly string[]): Promise<number>
   const backend = stringOption(parsed.right, 'backend') ?? 'auto';
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const scratch = mkdtempSync(join(tmpdir(), 'awmtl-soak-'));
   try {
-    const progress = new Progress('fixture', DEMO_COUNT, process.stderr, undefined, 2);
-    const fixture = ensureCelebaFixture(dir, { seed: DEMO_SEED, count: DEMO_COUNT, onProgress: (done) => progress.update(done) });
-    if (fixture.generated) progress.done(DEMO_COUNT);
-    if ((await prepareCommand(['--pipeline', 'celeba', '--data', dir])) !== 0) log('soak: no image cache; the run decodes the JPEGs (not the cached run the soak is meant to be)');
+    if (given === undefined) {
+      const progress = new Progress('fixture', DEMO_COUNT, process.stderr, undefined, 2);
+      const fixture = ensureCelebaFixture(dir, { seed: DEMO_SEED, count: DEMO_COUNT, onProgress: (done) => progress.update(done) });
+      if (fixture.generated) progress.done(DEMO_COUNT);
+    }
+    // The cache for the run's size and crop (prepare skips itself when it is up to date).
+    const prepareArgs = ['--pipeline', 'celeba', '--data', dir];
+    for (const name of ['size', 'crop', 'cache']) {
+      const v = stringOption(parsed.right, name);
+      if (v !== undefined) prepareArgs.push(`--${name}`, v);
+    }
+    if ((await prepareCommand(prepareArgs)) !== 0) log('soak: no image cache; the run decodes the JPEGs (not the cached run the soak is meant to be)');
     await selectBackend({ backend: backend as BackendChoice, threads: threads.right, log });
     const dataset = await pipeline.load(dir, fromArgs.right.config.dataOptions, fromArgs.right.config.seed);
     if (E.isLeft(dataset)) return fail(dataset.left.message, 1);
