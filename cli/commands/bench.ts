@@ -1,7 +1,9 @@
 /**
  * `awmtl bench input|step [options]` (also `npm run bench -- input ...`):
  * - input: src/bench/input.ts on a dataset (decoding, cache, step, waiting for data, RSS);
- * - step: src/bench/step.ts's runStepBench (the reference net's training step).
+ * - step: src/bench/step.ts's runStepBench (the reference net's training step);
+ * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture);
+ * - decode, celeba-load: ./benchData.ts (image decoding and CelebA annotation loading figures).
  */
 import { reportFailure } from '../fail.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,8 @@ import { findPipeline } from '../../pipelines/index.js';
 import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
 import { runStepBench } from '../../src/bench/step.js';
+import { benchCelebaLoadCommand, benchDecodeCommand, celebaLoadUsage, decodeUsage } from './benchData.js';
+import { benchSoakCommand } from './benchSoak.js';
 import {
   flagOption,
   isNonNegativeInteger,
@@ -50,6 +54,13 @@ const usage = (): string =>
     '  and the pipeline\'s data options (e.g. --split 0.8,0.1,0.1 --only-present-images).',
     '',
     'step: the training step of the reference net (src/bench/step.ts).',
+    '',
+    'soak: awmtl bench soak [--iterations 5000] [--sample-every 500] [train options]: tensors and RSS over a long',
+    '  cached run on the demo fixture (see awmtl bench soak --help).',
+    '',
+    'decode: ' + decodeUsage().replace(/^usage: /, ''),
+    '',
+    'celeba-load: ' + celebaLoadUsage().replace(/^usage: /, ''),
   ].join('\n');
 
 const stepCommand = async (argv: readonly string[]): Promise<number> => {
@@ -219,10 +230,13 @@ export const benchCommand = async (argv: readonly string[]): Promise<number> => 
   const [sub, ...rest] = argv;
   if (sub === 'input') return benchInputCommand(rest);
   if (sub === 'step') return stepCommand(rest);
+  if (sub === 'soak') return benchSoakCommand(rest);
+  if (sub === 'decode') return benchDecodeCommand(rest);
+  if (sub === 'celeba-load') return benchCelebaLoadCommand(rest);
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  reportFailure('bench', `${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input or step)`, 2);
+  reportFailure('bench', `${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step, soak, decode or celeba-load)`, 2);
   return 2;
 };

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/Either';
@@ -9,17 +9,11 @@ import { allAttributes } from '../../src/data/pedestrian.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { datasetCommand } from '../../cli/commands/dataset.js';
 import { type CliResult, runCli } from './run.js';
+import { testWithData } from '../sharedData.js';
 
 const MARKET = '../shared/data/market1501-attribute/market_attribute.mat';
 const DUKE = '../shared/data/duke-attribute/duke_attribute.mat';
 const CELEBA = '../shared/data/celeba';
-
-const absent = (t: { log: (s: string) => void; pass: () => void }, path: string): boolean => {
-  if (existsSync(path)) return false;
-  t.log(`${path} absent, skipped`);
-  t.pass();
-  return true;
-};
 
 interface Info {
   splits: Record<string, { identities?: number; rows?: number; images?: number; folders?: Record<string, { images: number; junk: number }> }>;
@@ -46,8 +40,7 @@ const info = async (t: { is: (a: unknown, b: unknown, m?: string) => void }, arg
 const root = mkdtempSync(join(tmpdir(), 'awmtl-dataset-cli-'));
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
-test('dataset info on the real market_attribute.mat: 751/750 identities, 27 attributes, the quirks counted', async (t) => {
-  if (absent(t, MARKET)) return;
+testWithData([MARKET], 'dataset info on the real market_attribute.mat: 751/750 identities, 27 attributes, the quirks counted', async (t) => {
   const d = await info(t, ['--pipeline', 'market1501', '--annotations', MARKET]);
   t.deepEqual(d.splits, { train: { identities: 751 }, test: { identities: 750 } });
   t.is(d.attributes.length, 27);
@@ -74,8 +67,7 @@ test('dataset info on the real market_attribute.mat: 751/750 identities, 27 attr
   t.is(binary.tasks?.length, 27);
 });
 
-test('dataset info on the real duke_attribute.mat: 702/1110 identities, 23 attributes, several lower colours counted', async (t) => {
-  if (absent(t, DUKE)) return;
+testWithData([DUKE], 'dataset info on the real duke_attribute.mat: 702/1110 identities, 23 attributes, several lower colours counted', async (t) => {
   const d = await info(t, ['--pipeline', 'duke', '--annotations', DUKE]);
   t.deepEqual(d.splits, { train: { identities: 702 }, test: { identities: 1110 } });
   t.is(d.attributes.length, 23);
@@ -85,8 +77,7 @@ test('dataset info on the real duke_attribute.mat: 702/1110 identities, 23 attri
   t.is(d.tasks?.length, 10);
 });
 
-test('dataset show on the real Market file: test 0001 is female, long hair, dress, white upper and lower, as coded in the file', async (t) => {
-  if (absent(t, MARKET)) return;
+testWithData([MARKET], 'dataset show on the real Market file: test 0001 is female, long hair, dress, white upper and lower, as coded in the file', async (t) => {
   const r = await runCli(['dataset', 'show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '0001', '--json']);
   t.is(r.code, 0, r.stderr);
   const shown = JSON.parse(r.stdout) as Record<string, string>;
@@ -110,8 +101,7 @@ test('dataset show on the real Market file: test 0001 is female, long hair, dres
   t.regex(short.stdout, /^ {2}gender\s+female$/m);
 });
 
-test('dataset errors: unknown identity and bad files exit 1 naming the file; usage exits 2', async (t) => {
-  if (absent(t, MARKET)) return;
+testWithData([MARKET], 'dataset errors: unknown identity and bad files exit 1 naming the file; usage exits 2', async (t) => {
   const corrupt = join(root, 'truncated.mat');
   writeFileSync(corrupt, readFileSync(MARKET).subarray(0, 3000));
   const unknown = await runCli(['dataset', 'show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '9999', '--json']);
@@ -155,8 +145,7 @@ test('dataset info --data on a fixture folder: images per split and folder, junk
   t.regex(table.stdout, /^ {2}junk-images \(3\):$/m);
 });
 
-test('dataset info --pipeline celeba on the real list_attr_celeba.txt: rows, present images, a seeded split, the truncated header', async (t) => {
-  if (absent(t, join(CELEBA, 'list_attr_celeba.txt'))) return;
+testWithData([join(CELEBA, 'list_attr_celeba.txt')], 'dataset info --pipeline celeba on the real list_attr_celeba.txt: rows, present images, a seeded split, the truncated header', async (t) => {
   const d = await info(t, ['--pipeline', 'celeba', '--data', CELEBA, '--split', '0.8,0.1,0.1']);
   t.deepEqual(Object.keys(d.splits), ['train', 'val', 'test']);
   t.is(Object.values(d.splits).reduce((n, s) => n + (s.rows ?? 0), 0), 20000);

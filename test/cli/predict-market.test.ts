@@ -1,21 +1,17 @@
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMarketFixture } from '../../fixtures/market/fixture.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { runCli } from './run.js';
+import { testWithData } from '../sharedData.js';
 
 const IMAGES = '../shared/data/market1501-images';
 const root = mkdtempSync(join(tmpdir(), 'awmtl-predict-market-'));
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
-test('awmtl predict with a Market-1501 model on the real crops: every task, multi-class tasks with their classes', async (t) => {
-  if (!existsSync(IMAGES)) {
-    t.log(`${IMAGES} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([IMAGES], 'awmtl predict with a Market-1501 model on the real crops: every task, multi-class tasks with their classes', async (t) => {
   const data = join(root, 'market');
   const out = join(root, 'run');
   await generateMarketFixture({ dir: data, seed: 21, trainIds: 8, testIds: 3, imagesPerId: 2, junkImages: 0 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +16,7 @@ import {
   parsePartition,
   readCelebaAttributes,
 } from '../../src/data/celeba.js';
+import { testWithData } from '../sharedData.js';
 
 const K = CELEBA_ATTRIBUTES.length;
 const ATTR = 'list_attr_celeba.txt';
@@ -387,12 +388,7 @@ test("Kaggle's nested img_align_celeba/img_align_celeba folder is found", async 
 
 const REAL = join(process.cwd(), '..', 'shared', 'data', 'celeba');
 
-test('real data: the truncated list_attr_celeba.txt loads with a warning; 548 present images', async (t) => {
-  if (!existsSync(join(REAL, ATTR))) {
-    t.log(`${REAL} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([join(REAL, ATTR)], 'real data: the truncated list_attr_celeba.txt loads with a warning; 548 present images', async (t) => {
   const noSplit = leftOf(await load({ dir: REAL }));
   t.is(noSplit.message, `no list_eval_partition.txt in ${REAL}: pass --split 0.8,0.1,0.1 for a seeded split`);
   const missing = leftOf(await load({ dir: REAL, split: '0.8,0.1,0.1' }));

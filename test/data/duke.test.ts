@@ -1,19 +1,14 @@
-import test from 'ava';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { DUKE_SCHEMA, loadDukeAttributesSync } from '../../src/data/duke.js';
 import { allAttributes, datasetInfo, identityLabels, imageLabels, imageListingFromNames, showIdentity } from '../../src/data/pedestrian.js';
 import { MISSING_LABEL } from '../../src/tasks.js';
+import { testWithData } from '../sharedData.js';
 
 const FILE = '../shared/data/duke-attribute/duke_attribute.mat';
 const IMAGES = '../shared/data/duke-images/dgnet';
 
-test('DukeMTMC attribute: 702 / 1,110 identities, 23 attributes, the file quirks reported', (t) => {
-  if (!existsSync(FILE)) {
-    t.log(`${FILE} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([FILE], 'DukeMTMC attribute: 702 / 1,110 identities, 23 attributes, the file quirks reported', (t) => {
   const r = loadDukeAttributesSync(FILE);
   if (E.isLeft(r)) return t.fail(r.left.message);
   const ann = r.right;
@@ -51,12 +46,15 @@ test('DukeMTMC attribute: 702 / 1,110 identities, 23 attributes, the file quirks
   t.is(info.attributes.length, 10);
   t.is(info.attributes.find((a) => a.name === 'top')?.positiveRate.train, 107 / 700);
   t.is(info.attributes.find((a) => a.name === 'shoes')?.positiveRate.test, 141 / 1110);
-  if (existsSync(IMAGES)) {
-    const names = readdirSync(IMAGES);
-    const listing = imageListingFromNames(IMAGES, { bounding_box_train: names, bounding_box_test: names });
-    const tr = imageLabels(ann, listing, 'bounding_box_train');
-    const te = imageLabels(ann, listing, 'bounding_box_test');
-    t.is(tr.images.length + te.images.length, names.length);
-    t.true(te.images.some((i) => i.id === '5842' && i.camera === 7 && i.frame === 53326));
-  }
+});
+
+testWithData([FILE, IMAGES], 'DukeMTMC real crops: every image labelled from its identity', (t) => {
+  const r = loadDukeAttributesSync(FILE);
+  if (E.isLeft(r)) return t.fail(r.left.message);
+  const names = readdirSync(IMAGES);
+  const listing = imageListingFromNames(IMAGES, { bounding_box_train: names, bounding_box_test: names });
+  const tr = imageLabels(r.right, listing, 'bounding_box_train');
+  const te = imageLabels(r.right, listing, 'bounding_box_test');
+  t.is(tr.images.length + te.images.length, names.length);
+  t.true(te.images.some((i) => i.id === '5842' && i.camera === 7 && i.frame === 53326));
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import { Jimp } from 'jimp';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,6 +20,7 @@ import {
   resampleTaps,
   resolveCrop,
 } from '../../src/data/images.js';
+import { testWithData } from '../sharedData.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'awmtl-images-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -286,13 +287,10 @@ test('JPEG fast path decodes exactly like Jimp.fromBuffer; JPEGs with EXIF go th
 
 const REAL = join(process.cwd(), '..', 'shared', 'data', 'celeba');
 
-test('real CelebA faces decode to 178x218 and load with the celeba-178 crop', async (t) => {
-  const images = join(REAL, 'img_align_celeba');
-  if (!existsSync(images)) {
-    t.log(`${images} absent, skipped`);
-    t.pass();
-    return;
-  }
+const REAL_IMAGES = join(REAL, 'img_align_celeba');
+
+testWithData([REAL_IMAGES], 'real CelebA faces decode to 178x218 and load with the celeba-178 crop', async (t) => {
+  const images = REAL_IMAGES;
   const names = readdirSync(images).slice(0, 5);
   const paths = [...names.map((n) => join(images, n)), join(REAL, '200426.jpg')];
   for (const p of paths) {

@@ -1,5 +1,4 @@
-import test from 'ava';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { getField, readMatFileSync, at, getVariable } from '../../src/data/mat.js';
 import { MARKET_SCHEMA, loadMarketAttributes, loadMarketAttributesSync } from '../../src/data/market1501.js';
@@ -12,6 +11,7 @@ import {
   showIdentity,
   type PedestrianAnnotations,
 } from '../../src/data/pedestrian.js';
+import { testWithData } from '../sharedData.js';
 
 const FILE = '../shared/data/market1501-attribute/market_attribute.mat';
 const IMAGES = '../shared/data/market1501-images';
@@ -22,15 +22,7 @@ const load = (): PedestrianAnnotations => {
   return r.right;
 };
 
-const absent = (t: { log: (s: string) => void; pass: () => void }, path: string): boolean => {
-  if (existsSync(path)) return false;
-  t.log(`${path} absent, skipped`);
-  t.pass();
-  return true;
-};
-
-test('Market-1501: 751 train / 750 test identities, 27 attributes', async (t) => {
-  if (absent(t, FILE)) return;
+testWithData([FILE], 'Market-1501: 751 train / 750 test identities, 27 attributes', async (t) => {
   const ann = load();
   t.is(ann.splits.train.ids.length, 751);
   t.is(ann.splits.test.ids.length, 750);
@@ -46,8 +38,7 @@ test('Market-1501: 751 train / 750 test identities, 27 attributes', async (t) =>
   t.true(E.isRight(viaTask) && viaTask.right.splits.test.ids.length === 750);
 });
 
-test('Market-1501 test identity 0001: female, long hair, dress, white upper and lower, as in the file', (t) => {
-  if (absent(t, FILE)) return;
+testWithData([FILE], 'Market-1501 test identity 0001: female, long hair, dress, white upper and lower, as in the file', (t) => {
   const ann = load();
   const shown = showIdentity(ann, 'test', '0001');
   if (E.isLeft(shown)) return t.fail(shown.left.message);
@@ -71,8 +62,7 @@ test('Market-1501 test identity 0001: female, long hair, dress, white upper and 
   t.like(byName, { gender: 1, hair: 1, clothes: 0, upcolor: 1, downcolor: 1 });
 });
 
-test('Market-1501 quirks: colourless identities and test downpurple without positives are reported', (t) => {
-  if (absent(t, FILE)) return;
+testWithData([FILE], 'Market-1501 quirks: colourless identities and test downpurple without positives are reported', (t) => {
   const ann = load();
   t.deepEqual(
     ann.problems.map((p) => [p.kind, p.split, p.subject, p.count]),
@@ -100,8 +90,7 @@ test('Market-1501 quirks: colourless identities and test downpurple without posi
   t.is(binary.attributes.find((a) => a.name === 'upwhite')?.positiveRate.test, 208 / 750);
 });
 
-test('Market-1501 real crops: identity from the file name, junk excluded, labels from the identity', (t) => {
-  if (absent(t, FILE) || absent(t, IMAGES)) return;
+testWithData([FILE, IMAGES], 'Market-1501 real crops: identity from the file name, junk excluded, labels from the identity', (t) => {
   const ann = load();
   const own = readdirSync(IMAGES).filter((n) => n.endsWith('.jpg'));
   const dgnet = readdirSync(`${IMAGES}/dgnet`);

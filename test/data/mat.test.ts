@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../../src/data/mat.js';
 import { matCell, matNumeric, matRow, matString, matStruct, writeMat, type MatWriteOptions } from '../../fixtures/market/mat-writer.js';
 import { Rng } from '../../src/random.js';
+import { testWithData } from '../sharedData.js';
 
 const MARKET = '../shared/data/market1501-attribute/market_attribute.mat';
 const DUKE = '../shared/data/duke-attribute/duke_attribute.mat';
@@ -145,12 +146,7 @@ test('struct fields are found by name and missing ones are reported with their p
   t.regex(left(cellStrings('s.mat', 'm', right(getVariable(mat, 'm')))).message, /expected a cell array of strings, got 2x3 double/);
 });
 
-test('the real market_attribute.mat: a compressed 1x1 struct, train/test structs with fields in different orders', (t) => {
-  if (!existsSync(MARKET)) {
-    t.log(`${MARKET} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([MARKET], 'the real market_attribute.mat: a compressed 1x1 struct, train/test structs with fields in different orders', (t) => {
   const mat = right(readMatFileSync(MARKET));
   t.is(mat.header.endian, 'little');
   t.true(mat.header.text.startsWith('MATLAB 5.0 MAT-file'));
@@ -182,12 +178,7 @@ test('the real market_attribute.mat: a compressed 1x1 struct, train/test structs
   return readMatFile(MARKET)().then((r) => t.deepEqual(right(r), mat));
 });
 
-test('the real duke_attribute.mat: 702 train and 1110 test identities, 24 fields each', (t) => {
-  if (!existsSync(DUKE)) {
-    t.log(`${DUKE} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([DUKE], 'the real duke_attribute.mat: 702 train and 1110 test identities, 24 fields each', (t) => {
   const mat = right(readMatFileSync(DUKE));
   const root = right(getVariable(mat, 'duke_attribute'));
   for (const [split, n] of [['train', 702], ['test', 1110]] as const) {
@@ -197,12 +188,7 @@ test('the real duke_attribute.mat: 702 train and 1110 test identities, 24 fields
   }
 });
 
-test('a real file rewritten big-endian and uncompressed reads back identical', (t) => {
-  if (!existsSync(MARKET)) {
-    t.log(`${MARKET} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([MARKET], 'a real file rewritten big-endian and uncompressed reads back identical', (t) => {
   const mat = right(readMatFileSync(MARKET));
   const again = right(decodeMat(writeMat(mat.variables, { endian: 'big', compress: false, charEncoding: 'utf16' }), 'be.mat'));
   t.deepEqual(again.variables[0].value, mat.variables[0].value);
@@ -255,10 +241,11 @@ test('a truncated compressed file names the file and the element offset', (t) =>
   t.is(err._tag, 'MatTruncated');
   t.true(err._tag === 'MatTruncated' && err.offset === 128);
   t.regex(err.message, /^cut\.mat: truncated: variable 1 \(miCOMPRESSED\) declares \d+ bytes, only 164 left at byte 128$/);
-  if (existsSync(MARKET)) {
-    const real = new Uint8Array(readFileSync(MARKET)).subarray(0, 5000);
-    t.regex(left(decodeMat(real, 'market_attribute.mat')).message, /^market_attribute\.mat: truncated: .*declares 10084 bytes, only 4864 left at byte 128$/);
-  }
+});
+
+testWithData([MARKET], 'the real market_attribute.mat cut after 5000 bytes names the element and the bytes left', (t) => {
+  const real = new Uint8Array(readFileSync(MARKET)).subarray(0, 5000);
+  t.regex(left(decodeMat(real, 'market_attribute.mat')).message, /^market_attribute\.mat: truncated: .*declares 10084 bytes, only 4864 left at byte 128$/);
 });
 
 test('truncation deep inside a variable names the variable path', (t) => {

@@ -103,7 +103,8 @@ test('errors from workers name the file; skipping packs the good images as the p
       normalisation: NORMALISE_HALF,
     });
     const error = await t.throwsAsync(bad);
-    t.true(error?.message.includes(`image worker failed while loading ${split.imagePath(0)}, ${split.imagePath(1)}:`), error?.message);
+    t.regex(error?.message ?? '', /^image worker [01] failed while loading /);
+    t.true(error?.message.includes(`failed while loading ${split.imagePath(0)}, ${split.imagePath(1)}:`), error?.message);
     t.regex(error?.message ?? '', /Invalid typed array length/);
   } finally {
     loader.close();
@@ -140,6 +141,62 @@ test('the pool spreads a batch over its workers and counts the images outstandin
     t.deepEqual(ra.pixels, reference.right.batch.images.subarray(0, 4 * per));
     t.deepEqual(rb.pixels, reference.right.batch.images.subarray(4 * per));
   } finally {
+    await pool.close();
+  }
+});
+
+for (const how of ['exit', 'throw', 'terminate'] as const) {
+  test(`an image worker that stops (${how}) rejects its pending batch naming the worker and the files, and later work goes to the worker left`, async (t) => {
+    const dataset = await load(FIXTURE);
+    const split = dataset.splits.train;
+    const pool = createWorkerPool(2);
+    const loader = createBatchLoader({ pool });
+    try {
+      await pool.ready;
+      const task = (from: number, n: number) => ({
+        items: Array.from({ length: n }, (_, i) => ({ path: split.imagePath(from + i) })),
+        height: 24,
+        width: 24,
+        crop: 'celeba-178' as const,
+        normalisation: NORMALISE_HALF,
+      });
+      // The fault reaches worker 0 before the task it is then given (its messages are in order).
+      pool.injectFault(0, how);
+      const pending = [pool.load(task(0, 4)), pool.load(task(4, 4))];
+      const results = await Promise.allSettled(pending);
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      const why = { exit: /exit code 3/, throw: /threw fault injected by a test/, terminate: /exit code 1/ }[how];
+      t.is(failed.length, 1, JSON.stringify(results.map((r) => r.status)));
+      t.regex(failed[0] ?? '', /^image worker 0 stopped \(/);
+      t.regex(failed[0] ?? '', why);
+      t.true(failed[0]?.includes(split.imagePath(0)), failed[0]);
+      t.is(pool.alive, 1);
+      // A batch through the loader now runs on the worker left, and gives the plain loader's bytes.
+      const batch = await loader.loadBatch(split, Int32Array.from([8, 9, 10]), dataset.tasks.length, { image: IMAGE });
+      const reference = await loadBatch(split, Int32Array.from([8, 9, 10]), dataset.tasks.length, { image: IMAGE });
+      if (E.isLeft(batch) || E.isLeft(reference)) return t.fail('batch failed');
+      t.deepEqual(batch.right.batch.images, reference.right.batch.images);
+    } finally {
+      loader.close();
+      await pool.close();
+    }
+  });
+}
+
+test('when every image worker has stopped, a batch fails at once naming why', async (t) => {
+  const dataset = await load(FIXTURE);
+  const split = dataset.splits.train;
+  const pool = createWorkerPool(1);
+  const loader = createBatchLoader({ pool });
+  try {
+    await pool.ready;
+    pool.injectFault(0, 'exit');
+    const first = await t.throwsAsync(loader.loadBatch(split, Int32Array.from([0, 1]), dataset.tasks.length, { image: IMAGE }));
+    t.regex(first?.message ?? '', /image worker 0 stopped \(exit code 3\) while loading/);
+    const later = await t.throwsAsync(loader.loadBatch(split, Int32Array.from([2, 3]), dataset.tasks.length, { image: IMAGE }));
+    t.regex(later?.message ?? '', /every image worker has stopped \(worker 0: exit code 3\); cannot load/);
+  } finally {
+    loader.close();
     await pool.close();
   }
 });

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { MARKET_SCHEMA, loadMarketAttributesSync } from '../../src/data/market1501.js';
 import { identityLabels, imageCodes, imageLabels, imageListingFromNames, pedestrianTasks } from '../../src/data/pedestrian.js';
 import { MISSING_LABEL, binaryTask, logitLayout } from '../../src/tasks.js';
 import { OFFICIAL_TASKS, marketOfficialAccuracy, officialFromMatrix, officialMatrix } from '../../src/metrics/index.js';
+import { testWithData } from '../sharedData.js';
 
 const FILE = '../shared/data/market1501-attribute/market_attribute.mat';
 
@@ -71,12 +71,7 @@ test('officialMatrix maps our tasks to the official codes: colour groups by name
   t.true(E.isLeft(partial) && /lack .*age \(4 classes\).*upcolor/.test(partial.left.message));
 });
 
-test('real file: an oracle built from the labels scores 100% except colours, whose ceiling is the share of identities with a colour', (t) => {
-  if (!existsSync(FILE)) {
-    t.log(`${FILE} absent, skipped`);
-    t.pass();
-    return;
-  }
+testWithData([FILE], 'real file: an oracle built from the labels scores 100% except colours, whose ceiling is the share of identities with a colour', (t) => {
   const ann = loadMarketAttributesSync(FILE);
   if (E.isLeft(ann)) return t.fail(ann.left.message);
   // One synthetic gallery image per test identity.

@@ -102,6 +102,11 @@ export class KernelRuntime {
     }
   }
 
+  /** The kernel worker pool, or null on one thread (for tests that fail a worker). */
+  get workerPool(): WorkerPool | null {
+    return this.pool;
+  }
+
   /** Kernel calls run on pool workers so far (a diagnostic). */
   get remoteCalls(): number {
     return this.pool?.remoteCalls ?? 0;

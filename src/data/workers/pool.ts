@@ -7,8 +7,9 @@
  * step, and need the main thread only to hear that a task is done. Replies
  * carry one result per image (null, or the error naming the file) and the
  * pixels, transferred without a copy. A task that throws
- * in the worker, or a worker that dies, rejects with an Error naming the
- * task's files.
+ * in the worker, or a worker that dies (exits, throws outside a task, is
+ * terminated), rejects with an Error naming the worker, why it stopped and the
+ * task's files; later tasks go to the workers left, and fail at once when none is.
  *
  * Workers hold the process open only while they have work (ref/unref), and
  * `close()` asks them to close their shard files and exit.
@@ -39,6 +40,8 @@ export interface WorkerPool {
   readonly failure: string | undefined;
   /** Images submitted and not yet done, over all workers (for tests of bounded queues). */
   readonly outstanding: number;
+  /** Fault injection for tests: worker k exits (process.exit(3)), throws outside a task, or is terminated from here. */
+  injectFault(k: number, how: 'exit' | 'throw' | 'terminate'): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ interface Pending {
 }
 
 interface Slot {
+  readonly index: number;
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
   images: number;
@@ -84,14 +88,14 @@ export const createWorkerPool = (size: number): WorkerPool => {
     slot.dead = why;
     for (const [id, p] of [...slot.pending]) {
       settle(slot, id);
-      p.reject(new Error(`image worker stopped (${why}) while loading ${named(p.paths)}`));
+      p.reject(new Error(`image worker ${slot.index} stopped (${why}) while loading ${named(p.paths)}`));
     }
   };
 
   for (let k = 0; k < size; k++) {
     // Worker threads do not inherit bin/awmtl.js's in-process tsx registration: entry.mjs registers it.
     const worker = new Worker(ENTRY);
-    const slot: Slot = { worker, pending: new Map(), images: 0, dead: undefined };
+    const slot: Slot = { index: k, worker, pending: new Map(), images: 0, dead: undefined };
     let onReady = (): void => undefined;
     started.push(new Promise<void>((resolve) => (onReady = resolve)));
     worker.on('message', (reply: WorkerReply) => {
@@ -103,12 +107,12 @@ export const createWorkerPool = (size: number): WorkerPool => {
       }
       const p = settle(slot, reply.id);
       if (p === undefined) return;
-      if (reply.kind === 'failed') p.reject(new Error(`image worker failed while loading ${named(p.paths)}: ${reply.message}`));
+      if (reply.kind === 'failed') p.reject(new Error(`image worker ${k} failed while loading ${named(p.paths)}: ${reply.message}`));
       else p.resolve(reply);
     });
     worker.on('error', (error) => {
       onReady();
-      kill(slot, error.message);
+      kill(slot, `threw ${error.message}`);
     });
     worker.on('exit', (code) => {
       onReady();
@@ -126,7 +130,7 @@ export const createWorkerPool = (size: number): WorkerPool => {
       let best: Slot | undefined;
       for (const slot of slots) if (slot.dead === undefined && (best === undefined || slot.images < best.images)) best = slot;
       if (best === undefined) {
-        reject(new Error(`every image worker has stopped (${slots[0]?.dead ?? '?'}); cannot load ${named(paths)}`));
+        reject(new Error(`every image worker has stopped (worker 0: ${slots[0]?.dead ?? '?'}); cannot load ${named(paths)}`));
         return;
       }
       const id = nextId++;
@@ -159,6 +163,12 @@ export const createWorkerPool = (size: number): WorkerPool => {
       const reply = await submit((id) => ({ kind: 'decode', id, task }), task.paths.length, task.paths);
       if (reply.kind !== 'decoded') throw new Error(`image worker: unexpected reply ${reply.kind}`);
       return { results: reply.results, pixels: reply.pixels };
+    },
+    injectFault: (k, how) => {
+      const slot = slots[k];
+      if (slot === undefined) throw new RangeError(`worker pool: no worker ${k}`);
+      if (how === 'terminate') void slot.worker.terminate();
+      else slot.worker.postMessage({ kind: 'fault', how } satisfies WorkerRequest);
     },
     close: async () => {
       if (closed) return;

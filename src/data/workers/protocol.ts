@@ -8,7 +8,9 @@ export type WorkerRequest =
   | { readonly kind: 'load'; readonly id: number; readonly task: LoadTask }
   | { readonly kind: 'decode'; readonly id: number; readonly task: DecodeTask }
   /** Close the shard files and exit. */
-  | { readonly kind: 'shutdown' };
+  | { readonly kind: 'shutdown' }
+  /** Fault injection for tests: process.exit(3), or an uncaught exception. */
+  | { readonly kind: 'fault'; readonly how: 'exit' | 'throw' };
 
 export type WorkerReply =
   /** Sent once, when the worker has loaded and listens. */

@@ -22,6 +22,10 @@ port.on('message', (request: WorkerRequest) => {
     port.close();
     return;
   }
+  if (request.kind === 'fault') {
+    if (request.how === 'exit') process.exit(3);
+    throw new Error('fault injected by a test');
+  }
   const work =
     request.kind === 'load'
       ? performLoad(request.task, shards).then((r): WorkerReply => ({ kind: 'loaded', id: request.id, errors: r.errors, pixels: r.pixels }))
