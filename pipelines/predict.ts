@@ -3,7 +3,7 @@
  * them: per image, each task's probability (with value or class names).
  * The backend must already be chosen (see src/backend).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { type ImageError, loadImageInto } from '../src/data/images.js';
 import { type TaskProbability, taskProbabilities } from '../src/model/probabilities.js';
 import { openModel } from './model.js';

@@ -13,7 +13,7 @@
  *   files are kept).
  */
 import { mkdirSync, rmdirSync } from 'node:fs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { clearRunFiles, type RunFolderState, runFolderState } from '../src/run/folder.js';
 import { acquireRunLock, type RunLock, takeoverMessage } from '../src/run/lock.js';
 

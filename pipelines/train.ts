@@ -21,7 +21,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, defer, lastValueFrom, startWith, Subject, take, tap } from 'rxjs';
 import { adaptiveTraining } from '../operators/adaptiveTraining.js';
 import { pairBatches } from '../operators/pairBatches.js';

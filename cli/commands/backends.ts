@@ -4,7 +4,7 @@
  * package, its version and whether it loaded CUDA; wasm: the build it runs), plus what
  * `--backend auto` takes. Exit 0 whatever is found; 2 for bad usage.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { type BackendAvailability, listBackends } from '../../src/backend/available.js';
 import { describeAdapter, type AdapterDescription } from '../../src/backend/webgpu.js';
 import { flagOption, parseCommandArgs } from '../../src/cli/args.js';

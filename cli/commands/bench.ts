@@ -5,11 +5,12 @@
  * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture);
  * - decode, celeba-load: ./benchData.ts (image decoding and CelebA annotation loading figures).
  */
+import { benchStartupCommand } from './benchStartup.js';
 import { reportFailure } from '../fail.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
 import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
@@ -55,6 +56,7 @@ const usage = (): string =>
     '',
     'step: the training step of the reference net (src/bench/step.ts).',
     '',
+    'startup: awmtl bench startup [--runs 10]: awmtl --help and replay --help against a bare node -e 0 (compiled bin).',
     'soak: awmtl bench soak [--iterations 5000] [--sample-every 500] [train options]: tensors and RSS over a long',
     '  cached run on the demo fixture (see awmtl bench soak --help).',
     '',
@@ -233,10 +235,11 @@ export const benchCommand = async (argv: readonly string[]): Promise<number> => 
   if (sub === 'soak') return benchSoakCommand(rest);
   if (sub === 'decode') return benchDecodeCommand(rest);
   if (sub === 'celeba-load') return benchCelebaLoadCommand(rest);
+  if (sub === 'startup') return benchStartupCommand(rest);
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  reportFailure('bench', `${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step, soak, decode or celeba-load)`, 2);
+  reportFailure('bench', `${sub === undefined ? 'which benchmark?' : `unknown benchmark "${sub}"`} (input, step, soak, decode, celeba-load or startup)`, 2);
   return 2;
 };

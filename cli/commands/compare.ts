@@ -9,7 +9,7 @@
 import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';

@@ -3,7 +3,7 @@
  * being trained, served next to it. The server only reads the run folder's
  * files (as `awmtl serve --run` does), so the training loop needs no hook.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { isNonNegativeInteger, type Parsed, stringOption, usageError, type UsageError } from '../../src/cli/args.js';
 import { startServer } from '../serve/server.js';
 import { DEFAULT_PORT } from './serve.js';

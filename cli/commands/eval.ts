@@ -3,7 +3,7 @@
  * on a split of a dataset, loaded by the model's pipeline with its data options.
  */
 import { reportFailure } from '../fail.js';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';

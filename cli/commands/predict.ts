@@ -3,7 +3,7 @@
  * probabilities, preprocessed exactly as in training (size, crop, normalisation).
  */
 import { reportFailure } from '../fail.js';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { loadImageInto } from '../../src/data/images.js';

@@ -6,7 +6,7 @@
  */
 import { verifyCache } from '../../src/data/cache/verify.js';
 import { reportFailure } from '../fail.js';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
 import {

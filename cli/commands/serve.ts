@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { flagOption, isNonNegativeInteger, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { META_JSON } from '../../src/model/index.js';
 import { startServer } from '../serve/server.js';

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { Jimp, ResizeStrategy } from 'jimp';
 import { decodeImage, decodeToUint8Into, loadImagesInto } from '../data/images.js';
 

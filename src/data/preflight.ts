@@ -15,7 +15,7 @@
  * Measured here on 202,599 CelebA-sized files: see README ("Pre-flight").
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { SplitName } from './attributeDataset.js';
 import { decodeImage } from './image/decode.js';
 import { readImageFile } from './images.js';

@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 
 export const LOCK_FILE = '.awmtl.lock';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
 import { celeba } from '../../pipelines/celeba.js';
 import { runTraining, type RunUi, type TrainConfig } from '../../pipelines/train.js';

@@ -8,7 +8,7 @@ import { get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { dashboardFromArgs, withDashboardPort } from '../../cli/commands/dashboard.js';
 import { startServer } from '../../cli/serve/server.js';
 import { parseCommandArgs } from '../../src/cli/args.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { acquireRunLock, LOCK_FILE, pidAlive, takeoverMessage } from '../../src/run/lock.js';
 import { clearRunFiles, runFolderState } from '../../src/run/folder.js';
 

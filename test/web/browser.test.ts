@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { chromium, type Browser } from 'playwright-core';
 import { decodeImage } from '../../src/data/image/decode.js';
 import { runCli } from '../cli/run.js';

@@ -9,7 +9,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync, fsyncSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { decodeJson, formatDecodeError } from '../../decode.js';
 import { performDecode } from '../workers/work.js';
 import { CacheIndexCodec, INDEX_FILE } from './format.js';
