@@ -26,6 +26,7 @@ import type { ValDraw } from '../src/data/sampler.js';
 import type { InputSettings } from '../src/data/workers/input.js';
 import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/trainingLog.js';
 import { buildModel, describeModelError, loadModel, type ModelMeta, saveModel } from '../src/model/index.js';
+import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
 import type { LossKind } from '../src/train/losses.js';
 import type { OptimizerConfig } from '../src/train/optimizers.js';
 import { withInGraphWeighting } from '../src/train/inGraph.js';
@@ -249,7 +250,15 @@ export const runTraining = async (
   const start = history.length;
   // In-graph strategies (UW, GradNorm) train their weights with the network; the wrapper reports them and owns them.
   const inGraph = strategy.right.inGraph?.(m);
-  const trainerE = createTrainer({ model, tasks, loss: config.loss, optimizer: config.optimizer, ...(inGraph === undefined ? {} : { weighting: inGraph }) });
+  const classWeights = config.loss === 'wbce' ? balancedClassWeights(tasks, countLabels(tasks, dataset.splits.train)) : undefined;
+  const trainerE = createTrainer({
+    model,
+    tasks,
+    loss: config.loss,
+    optimizer: config.optimizer,
+    ...(classWeights === undefined ? {} : { classWeights }),
+    ...(inGraph === undefined ? {} : { weighting: inGraph }),
+  });
   if (E.isLeft(trainerE)) {
     inGraph?.dispose();
     model.dispose();
