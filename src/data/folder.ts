@@ -15,7 +15,8 @@
  * - The group column (optional, by name, e.g. a person id) is not a task: a seeded split
  *   keeps each group in one split.
  * - Every other column is a task. Its set of values decides (case-insensitively for the words):
- *   {0,1}, {-1,1}, {true,false}, {yes,no} -> binary (the second value is the positive);
+ *   {0,1}, {-1,1}, {true,false}, {yes,no} -> binary (the second value is the positive; the
+ *   numbers are shown as no/yes);
  *   anything else -> multi-class of its distinct values (numeric order if all numbers, else
  *   text order), at most {@link MAX_CLASSES}. A column with one value only is an error (there
  *   is nothing to learn), as is a column with no value.
@@ -223,7 +224,8 @@ export const parseLabelTable = (file: string, text: string, groupBy?: string): E
     const binary = lower.size === 2 ? BINARY_SETS.find((b) => lower.has(b[0]) && lower.has(b[1])) : undefined;
     let labelOf: (v: string) => number;
     if (binary !== undefined) {
-      tasks.push(binaryTask(name, binary));
+      // 0/1 and -1/1 read as no/yes; true/false keep their names.
+      tasks.push(binaryTask(name, binary[0] === 'false' ? binary : undefined));
       labelOf = (v) => (v.toLowerCase() === binary[1] ? 1 : 0);
     } else {
       const numeric = values.every((v) => Number.isFinite(Number(v)));

@@ -29,6 +29,7 @@ test('column kinds: {0,1}, {-1,1}, {true,false}, {yes,no} binary (second value p
   );
   t.deepEqual(tasks[2], { kind: 'binary', name: 'c', values: ['false', 'true'] });
   t.deepEqual(tasks[3], { kind: 'binary', name: 'd' });
+  t.deepEqual(tasks[0], { kind: 'binary', name: 'a' });
   t.deepEqual(tasks[4], { kind: 'multiclass', name: 'colour', classes: ['blue', 'red'] });
   // numbers in numeric order, not text order
   t.deepEqual(tasks[5], { kind: 'multiclass', name: 'size', classes: ['2', '10'] });
