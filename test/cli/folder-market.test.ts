@@ -95,6 +95,18 @@ maybe('--pipeline folder on real Market crops (present in ../shared/data/market1
     t.true(typeof r.attributes.hat === 'number');
     t.true(typeof r.attributes.backpack === 'number');
   }
+  const [info, shown] = await Promise.all([
+    runCli(['dataset', 'info', '--pipeline', 'folder', '--data', data, '--json']),
+    runCli(['dataset', 'show', '--pipeline', 'folder', '--data', data, '--id', lines[1].split(',')[0], '--json']),
+  ]);
+  t.is(info.code, 0, info.stderr);
+  const infoJson = JSON.parse(info.stdout);
+  t.deepEqual(infoJson.splits, { train: 20, val: 10, test: 10 });
+  const bp = infoJson.tasks.find((x: { name: string }) => x.name === 'backpack');
+  t.is(bp.counts.test.missing, emptyInTest);
+  t.is(shown.code, 0, shown.stderr);
+  const cells = lines[1].split(',');
+  t.deepEqual(JSON.parse(shown.stdout).attributes, { camera: cells[1], hat: cells[2], backpack: cells[3] === '' ? null : cells[3] === '1' ? 'yes' : 'no', gender: cells[4], age: cells[5] });
   const text = await runCli(['predict', '--model', out, images[0]]);
   t.is(text.code, 0, text.stderr);
   t.regex(text.stdout, /\n\s+gender\s+[01]\.\d{3}\s+(female|male)\s+\(female [01]\.\d{3}, male [01]\.\d{3}\)/);
