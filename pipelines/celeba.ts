@@ -52,7 +52,11 @@ export const celeba: PipelineDefinition = {
         train: ds.splits.train.length,
         val: ds.splits.val.length,
         test: ds.splits.test.length,
-        split: ds.splitSource.kind === 'seeded' ? `seeded ${ds.splitSource.fractions.join(',')} (seed ${ds.splitSource.seed})` : 'partition file',
+        split:
+          ds.splitSource.kind === 'seeded'
+            ? `seeded ${ds.splitSource.fractions.join(',')} (seed ${ds.splitSource.seed}) ${ds.splitBy === 'identity' ? 'by identity (identity_CelebA.txt): no person in two splits' : 'by image: a person may be in two splits'}`
+            : 'partition file',
+        ...(ds.identities === undefined ? {} : { trainIdentities: ds.identities.train, valIdentities: ds.identities.val, testIdentities: ds.identities.test }),
         rowsDroppedMissingImages: ds.dropped.missingImages,
       },
     };
