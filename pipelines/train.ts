@@ -34,6 +34,7 @@ import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } 
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
 import { BatchFailure, openBatchSources } from './batches.js';
 import { evaluateSplit, type ExtraMetrics, type SplitEvaluation } from './evaluate.js';
+import { writePredictions } from './predictions.js';
 import { writeRunReport } from './report.js';
 
 export const CONFIG_JSON = 'config.json';
@@ -451,6 +452,7 @@ export const runTraining = async (
     const result = await evaluateSplit(trainer, dataset, split, { ...config, input: options.input }, Infinity, evalUi, options.extraMetrics);
     if (E.isLeft(result)) return E.left(runError(result.left.message));
     evaluations[split] = result.right;
+    if (result.right.rows !== undefined) await writePredictions(out, dataset, split, result.right.rows);
   }
   const baselines: Partial<Record<'val' | 'test', Baseline>> = {};
   for (const split of config.finalSplits) {
