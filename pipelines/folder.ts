@@ -23,7 +23,7 @@ export const folder: PipelineDefinition = {
     split: { type: 'string', help: 'seeded split train,val,test when the table has no split column (default 0.8,0.1,0.1)' },
     'group-by': { type: 'string', help: 'column whose groups (e.g. person ids) the seeded split keeps whole; not a task' },
   },
-  defaults: { batchSize: 32, iterations: 2000, k: 100, evalEvery: 500, checkpointEvery: 500 },
+  defaults: { batchSize: 32, iterations: 2000, k: 100, evalEvery: 500, checkpointEvery: 500, loss: 'wbce' },
   imageDefaults: FOLDER_IMAGE_DEFAULTS,
   load: async (data, options, seed) => {
     const str = (name: string): string | undefined => (typeof options[name] === 'string' ? (options[name] as string) : undefined);

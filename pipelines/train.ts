@@ -132,6 +132,8 @@ const modelMeta = (dataset: AttributeDataset, config: TrainConfig): ModelMeta =>
     dataOptions: config.dataOptions,
     seed: config.seed,
     loss: config.loss,
+    // eval and predict rebuild the same loss from these (the train split's label weights)
+    ...(config.loss === 'wbce' ? { classWeights: balancedClassWeights(dataset.tasks, countLabels(dataset.tasks, dataset.splits.train)) } : {}),
   },
 });
 
