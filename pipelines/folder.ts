@@ -6,7 +6,7 @@
  * group, e.g. a person, spans two splits). Training, eval, predict, compare and
  * the report are the shared run's, as for the built-in pipelines.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { type AttributeDataset, rowSplit } from '../src/data/attributeDataset.js';
 import { displayPath, loadFolderDataset } from '../src/data/folder.js';
 import { type ImageOptions, NORMALISE_HALF } from '../src/data/images.js';

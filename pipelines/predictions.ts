@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset, SplitName } from '../src/data/attributeDataset.js';
 import { predictLabels } from '../src/metrics/predict.js';
 import type { ImagePredictions } from '../src/report/paired.js';

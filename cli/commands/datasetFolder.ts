@@ -3,7 +3,7 @@
  * as the pipeline reads it (tasks, splits, value counts per split, empty cells),
  * and one image's labels by name (`show --id crops/0002_c1s1_000451_03.jpg`).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { folder } from '../../pipelines/folder.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
 import { type AttributeDataset, SPLIT_NAMES, type SplitName } from '../../src/data/attributeDataset.js';
