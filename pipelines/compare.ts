@@ -31,7 +31,9 @@ import {
   summaryCsv,
 } from '../src/report/compare.js';
 import { compareTableSvg, type WeightCurve, weightCurvesSvg } from '../src/report/compareSvg.js';
+import { type PairedDifference, pairedDifference, pairedMarkdown } from '../src/report/paired.js';
 import { findStrategy } from '../src/weighting/index.js';
+import { readPredictions, type SavedPredictions } from './predictions.js';
 import type { ExtraMetrics } from './evaluate.js';
 import type { InputSettings } from '../src/data/workers/input.js';
 import { CONFIG_JSON, LOG_JSONL, METRICS_JSON, type RunError, type RunUi, runTraining, silentUi, type TrainConfig } from './train.js';
@@ -64,6 +66,8 @@ export interface ComparisonResult {
   /** Files written in OUT (names). */
   readonly files: readonly string[];
   readonly markdown: string;
+  /** Paired differences against EW (empty when EW is not compared). */
+  readonly paired: readonly PairedDifference[];
 }
 
 export const COMPARE_FILES = {
@@ -73,6 +77,7 @@ export const COMPARE_FILES = {
   json: 'compare.json',
   svg: 'compare.svg',
   weightsSvg: 'compare-weights.svg',
+  pairedJson: 'compare-paired.json',
 } as const;
 
 export const runDir = (out: string, strategy: string, seed: number): string => join(out, `${strategy}-s${seed}`);
@@ -224,27 +229,141 @@ export const runComparison = async (
       );
     }
   }
+  return writeComparison(config, results, failures, curves, tasks ?? []);
+};
+
+/**
+ * The paired differences against EW (when EW is compared): per strategy and
+ * metric, over the seeds where both finished, with the bootstrap over the
+ * test images when both runs saved their predictions (pipelines/predictions.ts).
+ */
+export const pairedAgainstEw = (results: readonly RunResult[], strategies: readonly string[]): PairedDifference[] => {
+  const baseline = 'ew';
+  if (!strategies.includes(baseline)) return [];
+  const find = (strategy: string, seed: number) => results.find((r) => r.strategy === strategy && r.seed === seed);
+  const predictions = new Map<string, SavedPredictions | null>();
+  const predictionsOf = (r: RunResult): SavedPredictions | null => {
+    if (!predictions.has(r.out)) {
+      const read = readPredictions(r.out, r.split as 'val' | 'test');
+      predictions.set(r.out, E.isRight(read) ? read.right : null);
+    }
+    return predictions.get(r.out) ?? null;
+  };
+  const out: PairedDifference[] = [];
+  for (const strategy of strategies) {
+    if (strategy === baseline) continue;
+    for (const metric of ['meanAccuracy', 'mA'] as const) {
+      const runs = results
+        .filter((r) => r.strategy === strategy && find(baseline, r.seed) !== undefined)
+        .map((r) => {
+          const b = find(baseline, r.seed) as RunResult;
+          const [ps, pb] = [predictionsOf(r), predictionsOf(b)];
+          return {
+            seed: r.seed,
+            strategy: r[metric],
+            baseline: b[metric],
+            ...(ps !== null && pb !== null ? { predictions: { strategy: ps, baseline: pb }, tasks: ps.tasks } : {}),
+          };
+        });
+      if (runs.length === 0) continue;
+      const tasks = runs.find((r) => r.tasks !== undefined)?.tasks ?? [];
+      out.push(pairedDifference({ strategy, baseline, metric, tasks, runs }));
+    }
+  }
+  return out;
+};
+
+/** Writes the table, its pictures and the paired differences into OUT. */
+export const writeComparison = async (
+  config: ComparisonConfig,
+  results: readonly RunResult[],
+  failures: readonly RunFailure[],
+  curves: ReadonlyMap<string, WeightCurve>,
+  tasks: readonly string[],
+): Promise<E.Either<RunError, ComparisonResult>> => {
   if (results.length === 0) {
     return E.left({ _tag: 'RunError', message: `no run finished: ${failures.map((f) => `${f.strategy} seed ${f.seed}: ${f.message}`).join('; ')}` });
   }
+  await mkdir(config.out, { recursive: true });
   const table = compareTable({
     pipeline: config.base.pipeline,
-    tasks: tasks ?? [],
+    tasks: [...tasks],
     strategies: config.strategies.map((s) => s.name),
     seeds: config.seeds,
     iterations: config.base.iterations,
-    results,
-    failures,
+    results: [...results],
+    failures: [...failures],
   });
-  const markdown = compareMarkdown(table);
+  const paired = pairedAgainstEw(results, config.strategies.map((s) => s.name));
+  const markdown = `${compareMarkdown(table)}${paired.length > 0 ? `\n${pairedMarkdown(paired)}` : ''}`;
   const files: [string, string][] = [
     [COMPARE_FILES.markdown, markdown],
     [COMPARE_FILES.csv, summaryCsv(table)],
     [COMPARE_FILES.attributesCsv, attributesCsv(table)],
     [COMPARE_FILES.json, `${compareJson(table, 2)}\n`],
+    [COMPARE_FILES.pairedJson, `${JSON.stringify(paired, null, 2)}\n`],
     [COMPARE_FILES.svg, compareTableSvg(table)],
     [COMPARE_FILES.weightsSvg, weightCurvesSvg([...curves.values()], table.tasks)],
   ];
   for (const [name, content] of files) await writeFile(join(config.out, name), content);
-  return E.right({ table, failures, files: files.map(([name]) => name), markdown });
+  return E.right({ table, failures, files: files.map(([name]) => name), markdown, paired });
+};
+
+/** Every run of a comparison, in the order compare makes them (seed by seed). */
+export const plannedRuns = (config: ComparisonConfig): { readonly choice: StrategyChoice; readonly seed: number; readonly config: TrainConfig }[] =>
+  config.seeds.flatMap((seed) => config.strategies.map((choice) => ({ choice, seed, config: runConfig(config, choice, seed) })));
+
+/**
+ * `compare --collect`: the table from the run folders as they are (runs made by
+ * any scheduler from `compare --plan`), without training. A run is used when
+ * its folder holds metrics.json and a config.json equal to the planned one; the
+ * others are named: missing (no folder or no config.json), unfinished (no
+ * metrics.json yet: iterations logged so far), or run with other settings.
+ */
+export const collectComparison = async (config: ComparisonConfig): Promise<E.Either<RunError, ComparisonResult>> => {
+  const results: RunResult[] = [];
+  const failures: RunFailure[] = [];
+  const curves = new Map<string, WeightCurve>();
+  let tasks: string[] | undefined;
+  for (const { choice, seed, config: run } of plannedRuns(config)) {
+    const fail = (message: string) => failures.push({ strategy: choice.name, seed, out: run.out, message });
+    if (!existsSync(join(run.out, CONFIG_JSON))) {
+      fail(existsSync(run.out) ? `missing: no ${CONFIG_JSON} in ${run.out}` : `missing: no run folder ${run.out}`);
+      continue;
+    }
+    let saved: unknown;
+    try {
+      saved = readJson(join(run.out, CONFIG_JSON));
+    } catch (error) {
+      fail(`${join(run.out, CONFIG_JSON)}: ${(error as Error).message}`);
+      continue;
+    }
+    // Strategy parameters compare as text: `train --k 50` keeps "50", compare's default k is the number 50.
+    const loose = (c: unknown): Record<string, unknown> => {
+      const x = JSON.parse(JSON.stringify(c)) as Record<string, unknown> & { strategy?: { params?: Record<string, unknown> } };
+      if (x.strategy?.params !== undefined) x.strategy.params = Object.fromEntries(Object.entries(x.strategy.params).map(([k, v]) => [k, String(v)]));
+      return x;
+    };
+    const planned = loose(run);
+    saved = loose(saved);
+    if (!isDeepStrictEqual(saved, planned)) {
+      const differ = Object.keys({ ...planned, ...(saved as object) }).filter((k) => !isDeepStrictEqual((saved as Record<string, unknown>)[k], planned[k]));
+      fail(`run with other settings than planned (${differ.join(', ')})`);
+      continue;
+    }
+    if (!existsSync(join(run.out, METRICS_JSON))) {
+      const log = readTrainingLog(join(run.out, LOG_JSONL));
+      fail(`unfinished: ${E.isRight(log) ? log.right.records.length : 0} of ${run.iterations} iterations logged, no ${METRICS_JSON}`);
+      continue;
+    }
+    const read = readRunResult(run.out, choice.name, seed);
+    if (E.isLeft(read)) {
+      fail(read.left);
+      continue;
+    }
+    tasks ??= read.right.tasks;
+    results.push(read.right.result);
+    if (!curves.has(choice.name)) curves.set(choice.name, read.right.curve);
+  }
+  return writeComparison(config, results, failures, curves, tasks ?? []);
 };

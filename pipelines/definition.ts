@@ -17,6 +17,8 @@ export interface PipelineDefaults {
   readonly k: number;
   readonly evalEvery: number;
   readonly checkpointEvery: number;
+  /** Loss when --loss is not given (default 'bce'). */
+  readonly loss?: 'bce' | 'wbce' | 'mse';
 }
 
 export interface PipelineDefinition {

@@ -23,6 +23,8 @@ export interface SplitEvaluation {
   readonly metrics: AttributeReport;
   /** Pipeline-specific extra figures (e.g. Market's official 12-task accuracy). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Logits [images, width], labels [images, tasks] and split sample index of the evaluated images, in order. */
+  readonly rows?: { readonly logits: Float32Array; readonly labels: Float32Array; readonly samples: Int32Array };
 }
 
 export interface EvaluateSettings {
@@ -124,5 +126,6 @@ export const evaluateSplit = async (
     loss: Array.from(lossSums, (s) => s / Math.max(1, filled)),
     metrics,
     ...(extra === undefined ? {} : { extra }),
+    rows: { logits: rowsLogits, labels: rowsLabels, samples: samples.subarray(0, filled) },
   });
 };

@@ -27,8 +27,11 @@ export const openModel = async (dirGiven: string): Promise<E.Either<string, Open
   const loaded = await loadModel(dir);
   if (E.isLeft(loaded)) return E.left(describeModelError(loaded.left));
   const { model, meta } = loaded.right;
-  const loss = meta.extra?.loss === 'mse' ? 'mse' : 'bce';
-  const trainer = createTrainer({ model, tasks: meta.tasks, loss, optimizer: ADAM_DEFAULTS });
+  const saved = meta.extra?.classWeights;
+  const classWeights = Array.isArray(saved) && saved.every((w) => Array.isArray(w) && w.every((x) => typeof x === 'number')) ? (saved as number[][]) : undefined;
+  // wbce with the run's label weights; a wbce model saved without them is scored with plain bce.
+  const loss = meta.extra?.loss === 'mse' ? 'mse' : meta.extra?.loss === 'wbce' && classWeights !== undefined ? 'wbce' : 'bce';
+  const trainer = createTrainer({ model, tasks: meta.tasks, loss, optimizer: ADAM_DEFAULTS, ...(loss === 'wbce' ? { classWeights } : {}) });
   if (E.isLeft(trainer)) {
     model.dispose();
     return E.left(describeTrainerError(trainer.left));

@@ -33,10 +33,11 @@ import type { ExtraMetrics } from './evaluate.js';
 export const PEDESTRIAN_IMAGE_DEFAULTS: ImageOptions = { height: 128, width: 64, crop: 'none', normalisation: NORMALISE_HALF };
 
 /**
+ * Loss: DeepMAR's weighted BCE, the pedestrian-attribute field's default (Rethinking_of_PAR).
  * Sized for ~13k (Market) / ~16k (Duke) train images: 2,000 iterations of 32
  * is about 5 epochs; k = 50 gives 39 weight updates.
  */
-export const PEDESTRIAN_DEFAULTS: PipelineDefaults = { batchSize: 32, iterations: 2000, k: 50, evalEvery: 250, checkpointEvery: 250 };
+export const PEDESTRIAN_DEFAULTS: PipelineDefaults = { batchSize: 32, iterations: 2000, k: 50, evalEvery: 250, checkpointEvery: 250, loss: 'wbce' };
 
 export const DEFAULT_VAL_FRACTION = 0.1;
 

@@ -9,6 +9,7 @@ import type { WeightEvent } from '../src/checkpoint/index.js';
 import type { AttributeDataset, SplitView } from '../src/data/attributeDataset.js';
 import type { LogRecord } from '../src/log/trainingLog.js';
 import type { ModelMeta } from '../src/model/index.js';
+import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
 import type { Vector } from '../src/weighting/index.js';
 import type { SplitEvaluation } from './evaluate.js';
 import type { Baseline, TrainConfig } from './runTypes.js';
@@ -25,6 +26,8 @@ export const modelMeta = (dataset: AttributeDataset, config: TrainConfig): Model
     dataOptions: config.dataOptions,
     seed: config.seed,
     loss: config.loss,
+    // eval and predict rebuild the same loss from these (the train split's label weights)
+    ...(config.loss === 'wbce' ? { classWeights: balancedClassWeights(dataset.tasks, countLabels(dataset.tasks, dataset.splits.train)) } : {}),
   },
 });
 

@@ -35,6 +35,7 @@ import { CACHE_REPAIR_ADVICE } from '../src/data/workers/work.js';
 import type { RunLock } from '../src/run/lock.js';
 import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/trainingLog.js';
 import { buildModel, describeModelError, loadModel, saveModel } from '../src/model/index.js';
+import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
 import { withInGraphWeighting } from '../src/train/inGraph.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
@@ -42,6 +43,7 @@ import { BatchFailure, openBatchSources } from './batches.js';
 import { evaluateSplit, type ExtraMetrics, type SplitEvaluation } from './evaluate.js';
 import { majorityBaseline, mean, metricsJson, modelMeta, nonFiniteTasks, prepareVerifyCommand, progressFields, readEvals, weightEvent, weightsAfter } from './runFiles.js';
 import { checkRunFolder, lockRunFolder, prepareRunFolder } from './runFolder.js';
+import { writePredictions } from './predictions.js';
 import { writeRunReport } from './report.js';
 import {
   type Baseline,
@@ -282,7 +284,15 @@ const trainInFolder = async (
   const start = history.length;
   // In-graph strategies (UW, GradNorm) train their weights with the network; the wrapper reports them and owns them.
   const inGraph = strategy.inGraph?.(m);
-  const trainerE = createTrainer({ model, tasks, loss: config.loss, optimizer: config.optimizer, ...(inGraph === undefined ? {} : { weighting: inGraph }) });
+  const classWeights = config.loss === 'wbce' ? balancedClassWeights(tasks, countLabels(tasks, dataset.splits.train)) : undefined;
+  const trainerE = createTrainer({
+    model,
+    tasks,
+    loss: config.loss,
+    optimizer: config.optimizer,
+    ...(classWeights === undefined ? {} : { classWeights }),
+    ...(inGraph === undefined ? {} : { weighting: inGraph }),
+  });
   if (E.isLeft(trainerE)) {
     inGraph?.dispose();
     return E.left(runError(describeTrainerError(trainerE.left)));
@@ -497,6 +507,7 @@ const trainInFolder = async (
     const result = await evaluateSplit(trainer, dataset, split, { ...config, input: options.input }, Infinity, evalUi, options.extraMetrics);
     if (E.isLeft(result)) return E.left(runError(result.left.message));
     evaluations[split] = result.right;
+    if (result.right.rows !== undefined) await writePredictions(out, dataset, split, result.right.rows);
   }
   const baselines: Partial<Record<'val' | 'test', Baseline>> = {};
   for (const split of config.finalSplits) {

@@ -10,7 +10,7 @@ import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
+import { collectComparison, COMPARE_FILES, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
@@ -35,7 +35,7 @@ import { cliUi } from '../ui.js';
 import { configFromArgs, inputSettingsFromArgs, trainOptionSpec } from './train.js';
 
 /** Options of compare itself (the rest are train's). */
-const OWN = ['strategies', 'seeds', 'first-seed', 'dwa-level', 'no-reuse'] as const;
+const OWN = ['strategies', 'seeds', 'first-seed', 'dwa-level', 'no-reuse', 'plan', 'collect'] as const;
 
 /** Strategy parameters given on the command line go to the strategies that take them; --seed is per run. */
 const strategyParams = (): string[] => {
@@ -56,6 +56,8 @@ export const compareOptionSpec = (): OptionSpec => {
   spec['first-seed'] = { type: 'string' };
   spec['dwa-level'] = { type: 'string' };
   spec['no-reuse'] = { type: 'boolean' };
+  spec.plan = { type: 'boolean' };
+  spec.collect = { type: 'boolean' };
   return spec;
 };
 
@@ -76,6 +78,14 @@ export const compareUsage = (): string => {
     '  --no-reuse              train every run again, even if its folder holds a finished run',
     '  --out DIR               output folder (default runs/compare-<pipeline>-<date>)',
     '  --json                  print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)',
+    '  --plan                  train nothing: print the `awmtl train` command of every run, one per line (its',
+    '                          --out is the run folder), for a scheduler: ... --plan | parallel -j 4',
+    '  --collect               train nothing: build the table from the run folders of the same command line,',
+    '                          naming the missing and unfinished runs (exit 1 if any)',
+    '',
+    'With EW among the strategies, the table ends with every strategy\'s paired difference from EW and its',
+    '95% confidence intervals: over seeds (Student t) and by a paired bootstrap over the test images',
+    '(OUT/<run>/predictions-test.json), with a plain verdict: better, worse or not distinguishable.',
     '',
     'Strategy options go to every listed strategy that takes them:',
   ];
@@ -101,6 +111,9 @@ interface CompareArgs {
   readonly dwaLevel: 'window' | 'epoch';
   readonly reuse: boolean;
   readonly json: boolean;
+  readonly mode: 'run' | 'plan' | 'collect';
+  /** The train options as given (for --plan's commands). */
+  readonly trainArgs: readonly string[];
 }
 
 /** Compare's arguments: train's settings through train's own parser, plus the strategies and seeds. */
@@ -150,7 +163,18 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
   const base = configFromArgs({ values, positionals: parsed.positionals }, pipeline);
   if (E.isLeft(base)) return base;
   if (parsed.positionals.length > 0) return E.left(usageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`));
+  const plan = flagOption(parsed, 'plan');
+  const collect = flagOption(parsed, 'collect');
+  if (plan && collect) return E.left(usageError('--plan and --collect: give one'));
+  if ((plan || collect) && stringOption(parsed, 'out') === undefined) return E.left(usageError(`--${plan ? 'plan' : 'collect'} needs --out DIR (where the runs go)`));
   const out = stringOption(parsed, 'out') ?? join('runs', `compare-${pipeline.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  // Train options as given, for the planned commands: everything but compare's own, the strategy parameters, the budget and --out.
+  const trainArgs: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (['out', 'json', 'iterations', 'epochs', 'help'].includes(key) || value === undefined || value === false) continue;
+    trainArgs.push(`--${key}`);
+    if (value !== true) trainArgs.push(String(value));
+  }
   return E.right({
     pipeline,
     partial: { ...base.right.config, out },
@@ -161,6 +185,8 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
     dwaLevel: level,
     reuse: !flagOption(parsed, 'no-reuse'),
     json: flagOption(parsed, 'json'),
+    mode: plan ? 'plan' : collect ? 'collect' : 'run',
+    trainArgs,
   });
 };
 
@@ -175,6 +201,7 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   const args = parseCompareArgs(parsed.right);
   if (E.isLeft(args)) return fail(args.left.message);
   const { pipeline, partial } = args.right;
+  if (args.right.mode !== 'run') return planOrCollect(args.right);
   const input = inputSettingsFromArgs(parsed.right);
   if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
@@ -236,5 +263,42 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   }
   process.stdout.write(args.right.json ? `${compareJson(result.right.table)}\n` : `${result.right.markdown}`);
   ui.info(`written in ${out}: ${Object.values(COMPARE_FILES).join(', ')}`);
+  return result.right.failures.length > 0 ? 1 : 0;
+};
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+export const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** --plan and --collect: no training here (the dataset is loaded only to turn --epochs or --dwa-level epoch into iterations). */
+const planOrCollect = async (args: CompareArgs): Promise<number> => {
+  const { pipeline, partial } = args;
+  const fail = (message: string): number => {
+    process.stderr.write(`awmtl compare: ${message}\n`);
+    return 1;
+  };
+  let perEpoch: number | undefined;
+  if (args.epochs !== undefined || args.dwaLevel === 'epoch') {
+    const loaded = await pipeline.load(partial.data, partial.dataOptions, args.seeds[0]);
+    if (E.isLeft(loaded)) return fail(loaded.left.message);
+    perEpoch = epochSampler(loaded.right.splits.train.size, partial.batchSize, 0).batchesPerEpoch;
+  }
+  const iterations =
+    args.epochs !== undefined ? Math.max(1, Math.round(args.epochs * (perEpoch as number))) : (args.iterations ?? pipeline.defaults.iterations);
+  const strategies = args.strategies.map((s) => (s.name === 'dwa' && args.dwaLevel === 'epoch' ? { ...s, params: { ...s.params, k: perEpoch as number } } : s));
+  const { strategy: _s, seed: _seed, out, ...base } = { ...partial, iterations };
+  const config = { base, strategies, seeds: args.seeds, out };
+  if (args.mode === 'plan') {
+    for (const run of plannedRuns(config)) {
+      const params = Object.entries(run.choice.params).flatMap(([p, v]) => (p === 'seed' ? [] : [`--${p}`, String(v)]));
+      const words = ['awmtl', 'train', ...args.trainArgs, '--iterations', String(iterations), '--strategy', run.choice.name, ...params, '--seed', String(run.seed), '--out', run.config.out];
+      process.stdout.write(`${words.map(shellWord).join(' ')}\n`);
+    }
+    return 0;
+  }
+  const result = await collectComparison(config);
+  if (E.isLeft(result)) return fail(result.left.message);
+  process.stdout.write(args.json ? `${compareJson(result.right.table)}\n` : result.right.markdown);
+  for (const f of result.right.failures) process.stderr.write(`awmtl compare: ${f.strategy} seed ${f.seed}: ${f.message}\n`);
+  process.stderr.write(`collected ${result.right.table.rows.reduce((a, r) => a + r.runs, 0)} of ${plannedRuns(config).length} runs; written in ${out}: ${result.right.files.join(', ')}\n`);
   return result.right.failures.length > 0 ? 1 : 0;
 };

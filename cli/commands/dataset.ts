@@ -22,6 +22,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DUKE_SOURCE } from '../../pipelines/duke.js';
 import { MARKET_SOURCE } from '../../pipelines/market1501.js';
 import { findAnnotationFile, type PedestrianSource } from '../../pipelines/pedestrian.js';
+import { folderInfo, folderShow, formatFolderInfo, loadFolder } from './datasetFolder.js';
 import { flagOption, type OptionSpec, parseCommandArgs, type Parsed, stringOption } from '../../src/cli/args.js';
 import { findCelebaLayout, listImageDir, loadCelebaDataset, readCelebaAttributes } from '../../src/data/celeba.js';
 import {
@@ -55,6 +56,9 @@ export const datasetUsage = (): string =>
     '  --partition FILE      [celeba info] list_eval_partition.txt (default: found in --data)',
     '  --split F,F,F         [celeba info] a seeded split by image id, e.g. 0.8,0.1,0.1 (with --seed S)',
     '  --json                one JSON object on stdout',
+    '',
+    '  awmtl dataset info|show --pipeline folder --data DIR [--labels FILE] [--split F,F,F] [--group-by COLUMN] [--seed S]',
+    '      the label table as train reads it: tasks, value counts per split, empty cells; show --id IMAGE (its path in the table)',
   ].join('\n');
 
 const SPEC: OptionSpec = {
@@ -65,6 +69,8 @@ const SPEC: OptionSpec = {
   split: { type: 'string' },
   id: { type: 'string' },
   partition: { type: 'string' },
+  labels: { type: 'string' },
+  'group-by': { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -447,6 +453,30 @@ export const datasetCommand = async (argv: readonly string[], io: DatasetIo = pr
   if (p.positionals.length > 0) return fail(`unexpected argument ${JSON.stringify(p.positionals[0])}`, 2);
   const json = flagOption(p, 'json');
   try {
+    if (stringOption(p, 'pipeline') === 'folder') {
+      const dir = stringOption(p, 'data');
+      if (dir === undefined) return fail('--data DIR is required for --pipeline folder', 2);
+      const seed = Number(stringOption(p, 'seed') ?? 0);
+      if (!Number.isSafeInteger(seed) || seed < 0) return fail(`--seed must be a non-negative integer, got ${stringOption(p, 'seed')}`, 2);
+      const id = stringOption(p, 'id');
+      if (sub === 'show' && id === undefined) return fail('dataset show --pipeline folder needs --id IMAGE (its path as in the label table)', 2);
+      const options = Object.fromEntries(['labels', 'split', 'group-by'].flatMap((o) => (stringOption(p, o) === undefined ? [] : [[o, stringOption(p, o) as string]])));
+      const loaded = await loadFolder(dir, options, seed);
+      if (E.isLeft(loaded)) return fail(loaded.left, 1);
+      if (sub === 'info') {
+        const info = folderInfo(loaded.right);
+        print(json ? JSON.stringify(info) : formatFolderInfo(info));
+      } else {
+        const shown = folderShow(loaded.right, id as string);
+        if (shown === undefined) return fail(`no image ${JSON.stringify(id)} in ${String(loaded.right.facts.labelFile)}`, 1);
+        if (json) print(JSON.stringify(shown));
+        else {
+          const width = Math.max(...Object.keys(shown.attributes).map((k) => k.length));
+          print([`${shown.split} image ${id} (${shown.image})`, ...Object.entries(shown.attributes).map(([k, v]) => `  ${k.padEnd(width)}  ${v ?? '(missing)'}`)].join('\n'));
+        }
+      }
+      return 0;
+    }
     if (sub === 'info') {
       if (stringOption(p, 'pipeline') === 'celeba') {
         const info = await celebaInfo(p);

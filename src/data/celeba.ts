@@ -31,6 +31,7 @@ import { type AttributeTable, type ParseAttributeOptions, parseAttributes } from
 import { type CelebaDataset, buildCelebaDataset } from './celeba/dataset.js';
 import type { CelebaError, CelebaWarning } from './celeba/errors.js';
 import { CELEBA_FILES } from './celeba/names.js';
+import { IDENTITY_FILE, parseIdentities } from './celeba/identity.js';
 import { type PartitionTable, parsePartition } from './celeba/partition.js';
 import { type SplitFractions, resolvePartitionSource } from './split.js';
 
@@ -169,6 +170,23 @@ export const loadCelebaDataset = (options: CelebaLoadOptions): TE.TaskEither<Cel
     if (E.isLeft(parsed)) return parsed;
     partition = parsed.right;
   }
+  let identities: ReadonlyMap<string, string> | undefined;
+  if (source.right.kind === 'seeded') {
+    const identityFile = join(options.dir, IDENTITY_FILE);
+    if (existsSync(identityFile)) {
+      const read = await readFileTE(identityFile)();
+      if (E.isLeft(read)) return read;
+      const parsed = parseIdentities(read.right.toString('utf8'), identityFile);
+      if (E.isLeft(parsed)) return parsed;
+      identities = parsed.right;
+    } else {
+      warnings.push({
+        _tag: 'SplitByImage',
+        dir: options.dir,
+        message: `the seeded split is by image: no ${IDENTITY_FILE} in ${options.dir}, so one person's faces can be in two splits (the test score then flatters)`,
+      });
+    }
+  }
   const imageDir = options.imageDir ?? layout.imageDir;
   let presentImages: ReadonlySet<string> | undefined;
   if (options.checkImages !== false) {
@@ -184,6 +202,7 @@ export const loadCelebaDataset = (options: CelebaLoadOptions): TE.TaskEither<Cel
     presentImages,
     onlyPresentImages: options.onlyPresentImages,
     warnings,
+    identities,
   });
 };
 export { type FormatOptions, celebaImageName, formatCelebaAttributes, formatCelebaPartition } from './celeba/format.js';

@@ -1,4 +1,5 @@
-export { checkLabels, LOSS_KINDS, taskLosses, type LabelError, type LossKind } from './losses.js';
+export { checkLabels, LOSS_KINDS, taskLosses, type ClassWeights, type LabelError, type LossKind } from './losses.js';
+export { balancedClassWeights, countLabels, type LabelCounts } from './classWeights.js';
 export {
   ADAM_DEFAULTS,
   createOptimizer,

@@ -15,7 +15,7 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Batch } from '../data/batch.js';
 import { featuresAndLogits, LOGITS_LAYER } from '../model/build.js';
 import { logitLayout, type TaskSpec } from '../tasks.js';
-import { checkLabels, LOSS_KINDS, taskLosses, type LabelError, type LossKind } from './losses.js';
+import { checkLabels, type ClassWeights, LOSS_KINDS, taskLosses, type LabelError, type LossKind } from './losses.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig, type OptimizerConfigError } from './optimizers.js';
 import { decodeFloat32, decodeTrainerState, encodeFloat32, TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerState } from './state.js';
 import type { InGraphWeighting, SavedVariable } from './weighting.js';
@@ -25,8 +25,10 @@ export type BatchNormMode = 'train' | 'frozen';
 export interface TrainerOptions {
   readonly model: tf.LayersModel;
   readonly tasks: readonly TaskSpec[];
-  /** Loss of binary tasks; default 'bce'. Multi-class tasks always use softmax cross-entropy. */
+  /** Loss of binary tasks; default 'bce'. Multi-class tasks use softmax cross-entropy (class-balanced under 'wbce'). */
   readonly loss?: LossKind;
+  /** Label weights of 'wbce' (required by it, ignored by the others): src/train/classWeights.ts. */
+  readonly classWeights?: ClassWeights;
   readonly optimizer: OptimizerConfig;
   /**
    * 'train' (default): batch-norm layers normalise the train batch with its own statistics and
@@ -130,6 +132,19 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
   const { model, tasks } = opts;
   const kind = opts.loss ?? 'bce';
   if (!LOSS_KINDS.includes(kind)) return left({ _tag: 'BadTrainerOption', field: 'loss', message: `expected one of ${LOSS_KINDS.join(', ')}, got '${kind}'` });
+  const classWeights = opts.classWeights;
+  if (kind === 'wbce') {
+    const bad = (message: string) => left<TrainerError, Trainer>({ _tag: 'BadTrainerOption', field: 'classWeights', message });
+    if (classWeights === undefined) return bad("loss 'wbce' needs the train split's class weights");
+    if (classWeights.length !== tasks.length) return bad(`${classWeights.length} entries for ${tasks.length} tasks`);
+    for (let j = 0; j < tasks.length; j++) {
+      const t = tasks[j];
+      const want = t.kind === 'binary' ? 2 : t.classes.length;
+      if (classWeights[j].length !== want || !classWeights[j].every((w) => Number.isFinite(w) && w >= 0)) {
+        return bad(`task '${t.name}': expected ${want} finite non-negative weights, got [${classWeights[j].join(', ')}]`);
+      }
+    }
+  }
   const bnMode = opts.batchNorm ?? 'train';
   if (bnMode !== 'train' && bnMode !== 'frozen') {
     return left({ _tag: 'BadTrainerOption', field: 'batchNorm', message: `expected 'train' or 'frozen', got '${String(bnMode)}'` });
@@ -193,7 +208,7 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
   const inferenceLosses = (b: Batch): { loss: tf.Tensor1D; logits: tf.Tensor2D } =>
     tf.tidy(() => {
       const logits = model.apply(imagesTensor(b), { training: false }) as tf.Tensor2D;
-      return { loss: taskLosses(kind, tasks, logits, labelsTensor(b)), logits };
+      return { loss: taskLosses(kind, tasks, logits, labelsTensor(b), classWeights), logits };
     });
 
   /** One optimiser step; returns the per-task train losses (the caller disposes them). */
@@ -213,7 +228,7 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
           } else {
             logits = model.apply(x, { training }) as tf.Tensor2D;
           }
-          const losses = taskLosses(kind, tasks, logits, y);
+          const losses = taskLosses(kind, tasks, logits, y, classWeights);
           kept = tf.keep(losses);
           if (weighting === undefined) return tf.sum(tf.mul(losses, w));
           const head = logitsLayer;
@@ -223,7 +238,7 @@ export const createTrainer = (opts: TrainerOptions): Either<TrainerError, Traine
               weights: w,
               iteration: iterations,
               ...(features !== undefined && head !== null
-                ? { features, lossesOfFeatures: (f: tf.Tensor2D) => taskLosses(kind, tasks, head.apply(f) as tf.Tensor2D, y) }
+                ? { features, lossesOfFeatures: (f: tf.Tensor2D) => taskLosses(kind, tasks, head.apply(f) as tf.Tensor2D, y, classWeights) }
                 : {}),
             });
           } catch (err) {

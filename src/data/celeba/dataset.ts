@@ -28,6 +28,10 @@ export interface CelebaDataset {
   /** Row indices of each split, ascending. */
   readonly splits: SplitIndices;
   readonly splitSource: PartitionSource;
+  /** A seeded split's unit: 'identity' (identity_CelebA.txt: no person in two splits) or 'image'; undefined with a partition file. */
+  readonly splitBy?: 'identity' | 'image';
+  /** Identities per split (when split by identity). */
+  readonly identities?: Readonly<Record<'train' | 'val' | 'test', number>>;
   /** Non-fatal findings for the CLI to print (header count, dropped rows, ignored partition file). */
   readonly warnings: readonly CelebaWarning[];
   readonly dropped: { readonly missingImages: number };
@@ -52,6 +56,8 @@ export interface BuildCelebaOptions {
   readonly onlyPresentImages?: boolean | undefined;
   /** Warnings gathered before (e.g. an ignored partition file). */
   readonly warnings?: readonly CelebaWarning[] | undefined;
+  /** Image -> person (identity_CelebA.txt): a seeded split then keeps each person in one split. */
+  readonly identities?: ReadonlyMap<string, string> | undefined;
 }
 
 /** How many missing images a message names. */
@@ -179,7 +185,18 @@ export const buildCelebaDataset = (options: BuildCelebaOptions): E.Either<Celeba
     });
   }
   let splits: SplitIndices;
-  if (source.kind === 'seeded') splits = seededSplit(ids, source.fractions, source.seed);
+  let identityCounts: Record<'train' | 'val' | 'test', number> | undefined;
+  const identities = options.identities;
+  if (source.kind === 'seeded' && identities !== undefined) {
+    // Split the persons, then each image follows its person (an image the file does not list is its own person).
+    const person = ids.map((id) => identities.get(id) ?? `image:${id}`);
+    const distinct = [...new Set(person)];
+    const byPerson = seededSplit(distinct, source.fractions, source.seed);
+    const where = new Map<string, 0 | 1 | 2>();
+    ([byPerson.train, byPerson.val, byPerson.test] as const).forEach((rows, s) => rows.forEach((r) => where.set(distinct[r], s as 0 | 1 | 2)));
+    splits = splitFromCodes(Uint8Array.from(person, (p) => where.get(p) as number));
+    identityCounts = { train: byPerson.train.length, val: byPerson.val.length, test: byPerson.test.length };
+  } else if (source.kind === 'seeded') splits = seededSplit(ids, source.fractions, source.seed);
   else if (codes !== undefined) splits = splitFromCodes(codes);
   else throw new Error('buildCelebaDataset: no partition codes');
 
@@ -198,6 +215,8 @@ export const buildCelebaDataset = (options: BuildCelebaOptions): E.Either<Celeba
     labels,
     splits,
     splitSource: source,
+    ...(source.kind === 'seeded' ? { splitBy: identities === undefined ? ('image' as const) : ('identity' as const) } : {}),
+    ...(identityCounts === undefined ? {} : { identities: identityCounts }),
     warnings,
     dropped: { missingImages: keep === null ? 0 : missing },
     labelsInto,

@@ -68,7 +68,9 @@ export type CelebaWarning =
   /** onlyPresentImages dropped rows whose image is absent. */
   | { readonly _tag: 'DroppedMissingImages'; readonly dir: string; readonly count: number; readonly message: string }
   /** A seeded split was requested although a partition file exists; the file is ignored. */
-  | { readonly _tag: 'SplitOverridesPartition'; readonly file: string; readonly message: string };
+  | { readonly _tag: 'SplitOverridesPartition'; readonly file: string; readonly message: string }
+  /** A seeded split without identity_CelebA.txt: by image, so one person can be in two splits. */
+  | { readonly _tag: 'SplitByImage'; readonly dir: string; readonly message: string };
 
 /** `file line N: what` — the one format of every row-level message. */
 export const at = (file: string, line: number, what: string): string => `${file} line ${line}: ${what}`;
