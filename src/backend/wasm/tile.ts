@@ -7,6 +7,7 @@
  * constant offsets from one pointer and the b_j consecutive vectors (or one float) at another.
  */
 import { type FunctionBuilder, Op, SimdOp, ValType } from './emitter.js';
+import { wasmKernelVariant } from './variant.js';
 
 export type Cols = number | 'scalar';
 
@@ -82,7 +83,8 @@ export function storeTile(
 
 /**
  * One rank-1 update: b_j = memory[bPtr + bOffset + j*16]; for each row i,
- * a = splat(memory[aPtr + aOffset(i)]); acc[i][j] += a * b_j.
+ * a = splat(memory[aPtr + aOffset(i)]); acc[i][j] += a * b_j (one `relaxed_madd` in the
+ * relaxed-SIMD variant, see variant.ts).
  */
 export function rankOneUpdate(
   f: FunctionBuilder,
@@ -93,6 +95,7 @@ export function rankOneUpdate(
   bOffset: number,
 ): void {
   const scalar = tile.cols === 'scalar';
+  const fused = !scalar && wasmKernelVariant() === 'relaxed-simd';
   tile.b.forEach((b, j) => {
     f.get(bPtr);
     if (scalar) f.f32Load(bOffset);
@@ -106,9 +109,13 @@ export function rankOneUpdate(
     f.set(tile.a);
     tile.b.forEach((b, j) => {
       const acc = tile.acc[i][j];
-      f.get(acc).get(tile.a).get(b);
-      if (scalar) f.op(Op.f32Mul, Op.f32Add);
-      else f.simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add);
+      if (fused) {
+        f.get(tile.a).get(b).get(acc).simd(SimdOp.f32x4RelaxedMadd);
+      } else {
+        f.get(acc).get(tile.a).get(b);
+        if (scalar) f.op(Op.f32Mul, Op.f32Add);
+        else f.simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add);
+      }
       f.set(acc);
     });
   }
