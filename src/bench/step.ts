@@ -6,10 +6,23 @@
  * sigmoid cross-entropy with logits over 40 binary labels; Adam, learning rate 1e-3. The step
  * is `optimizer.minimize` inside `tf.tidy`, reading the loss back each step as a training loop
  * would. bench/torch_step.py runs the same net in PyTorch for comparison.
+ *
+ * With `backbone` (small-cnn, resnet18, resnet50, file:...), it times the project's own model
+ * instead, as the trainer's step runs it (src/train/trainer.ts): `buildModel` (trunk, global
+ * average pooling, one dense layer of 40 logits), batch norm in training mode, the per-task BCE
+ * losses of `taskLosses` summed with weights 1/40 (so the objective equals PyTorch's mean BCE),
+ * `computeGradients` + `applyGradients` with the trainer's Adam (ADAM_DEFAULTS). The trainer's
+ * validation forward pass is not part of the timed step (PyTorch's counterpart has none).
+ * `profile` > 0 then runs that many more steps under `tf.profile` for a per-kernel table.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type BackendChoice, selectBackend } from '../backend/index.js';
+import { type BackendChoice, selectBackend, wasmKernelVariant } from '../backend/index.js';
+import { buildModel, describeModelError } from '../model/index.js';
 import { Rng } from '../random.js';
+import { binaryTask } from '../tasks.js';
+import { taskLosses } from '../train/losses.js';
+import { ADAM_DEFAULTS, createOptimizer } from '../train/optimizers.js';
+import { profileSteps, type StepProfile } from './profile.js';
 
 export const REFERENCE_LABELS = 40;
 
@@ -41,6 +54,10 @@ export interface StepBenchOptions {
   readonly warmup?: number;
   /** Builds another model to time instead of the reference net: input [size, size, 3], output [labels]. */
   readonly model?: (size: number) => tf.LayersModel;
+  /** Times the project's model on this backbone (see above) instead of the reference net. */
+  readonly backbone?: string;
+  /** Steps to run under tf.profile after the timed ones (default 0: no profile). */
+  readonly profile?: number;
   readonly seed?: number;
   readonly log?: (msg: string) => void;
 }
@@ -49,6 +66,10 @@ export interface StepBenchResult {
   readonly backend: string;
   readonly threads: number;
   readonly simd: boolean;
+  /** 'reference' (the net above), or the backbone of the project's model. */
+  readonly net: string;
+  /** The wasm kernel variant in use ('relaxed-simd' or 'simd'), or null on other backends. */
+  readonly kernels: string | null;
   readonly batch: number;
   readonly size: number;
   readonly steps: number;
@@ -62,6 +83,16 @@ export interface StepBenchResult {
   readonly finalLoss: number;
   readonly numTensorsBefore: number;
   readonly numTensorsAfter: number;
+  readonly profile?: StepProfile;
+}
+
+export const BENCH_TASKS = Array.from({ length: REFERENCE_LABELS }, (_, j) => binaryTask(`task${j}`));
+
+/** The project's model on `backbone` for size x size x 3 inputs and the bench's 40 binary tasks. */
+async function projectModel(backbone: string, size: number, seed: number): Promise<tf.LayersModel> {
+  const built = await buildModel({ backbone, inputShape: [size, size, 3], tasks: BENCH_TASKS, seed });
+  if (built._tag === 'Left') throw new Error(describeModelError(built.left));
+  return built.right;
 }
 
 function positiveInt(name: string, v: number): number {
@@ -75,17 +106,38 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
   const size = positiveInt('size', opts.size ?? 64);
   const steps = positiveInt('steps', opts.steps ?? 50);
   const warmup = Math.max(0, Math.floor(opts.warmup ?? 5));
+  const profile = Math.max(0, Math.floor(opts.profile ?? 0));
   const info = await selectBackend({ backend: opts.backend, threads: opts.threads, log: opts.log });
 
-  const model = (opts.model ?? referenceNet)(size);
+  const model = opts.backbone !== undefined ? await projectModel(opts.backbone, size, opts.seed ?? 1) : (opts.model ?? referenceNet)(size);
   const outShape = model.outputs[0].shape;
   const labels = outShape[outShape.length - 1];
   if (typeof labels !== 'number') throw new Error('the model must have a fixed-size last output dimension');
   const rng = Rng.fromSeed(opts.seed ?? 1);
   const xs = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
   const ys = tf.tensor2d(Float32Array.from({ length: batch * labels }, () => (rng.next() < 0.5 ? 1 : 0)), [batch, labels]);
-  const optimizer = tf.train.adam(1e-3);
-  const step = (): number => {
+  const optimizer = opts.backbone !== undefined ? createOptimizer(ADAM_DEFAULTS) : tf.train.adam(1e-3);
+  const taskWeights = tf.fill([labels], 1 / labels);
+  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // The trainer's step (src/train/trainer.ts, without weight decay and weighting strategies).
+  const projectStep = (): number => {
+    const losses = tf.tidy(() => {
+      let kept: tf.Tensor1D | null = null;
+      const objective = (): tf.Scalar => {
+        const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
+        const l = taskLosses('bce', BENCH_TASKS, logits, ys);
+        kept = tf.keep(l);
+        return tf.sum(tf.mul(l, taskWeights));
+      };
+      const { grads } = optimizer.computeGradients(objective, varList);
+      optimizer.applyGradients(varList.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      return kept as unknown as tf.Tensor1D;
+    });
+    const values = losses.dataSync() as Float32Array;
+    losses.dispose();
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const referenceStep = (): number => {
     const cost = tf.tidy(
       () =>
         optimizer.minimize(
@@ -97,6 +149,7 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
     cost.dispose();
     return loss;
   };
+  const step = opts.backbone !== undefined ? projectStep : referenceStep;
   try {
     for (let i = 0; i < warmup; i++) step();
     const numTensorsBefore = tf.memory().numTensors;
@@ -110,12 +163,15 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
     }
     const seconds = (performance.now() - start) / 1000;
     const numTensorsAfter = tf.memory().numTensors;
+    const profiled = profile > 0 ? await profileSteps(step, profile) : undefined;
     const sorted = [...times].sort((a, b) => a - b);
     const mean = (seconds * 1000) / steps;
     return {
       backend: info.name,
       threads: info.threads,
       simd: info.simd,
+      net: opts.backbone ?? 'reference',
+      kernels: info.name === 'wasm' ? wasmKernelVariant() : null,
       batch,
       size,
       steps,
@@ -127,10 +183,12 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
       finalLoss,
       numTensorsBefore,
       numTensorsAfter,
+      ...(profiled ? { profile: profiled } : {}),
     };
   } finally {
     xs.dispose();
     ys.dispose();
+    taskWeights.dispose();
     optimizer.dispose();
     model.dispose();
   }
