@@ -30,6 +30,7 @@ import {
   NO_EPILOGUE,
   packPanels,
 } from './gen_conv_gather.js';
+import { ADAM_UPDATE, adamUpdate } from './adam.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
 import { addPad } from './gen_pad.js';
 import { addMaxPoolGrad, addMaxPoolGradExact, type PoolGeometry, tilesExactly } from './gen_max_pool_grad.js';
@@ -725,7 +726,7 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
   return out;
 }
 
-const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
+const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[] }[] = [
   { kernelName: tf.Conv2D, kernelFunc: conv2D },
   { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
@@ -742,6 +743,7 @@ const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => Ten
   { kernelName: tf.Slice, kernelFunc: slice },
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum },
   { kernelName: tf.Add, kernelFunc: add },
+  { kernelName: ADAM_UPDATE, kernelFunc: adamUpdate },
 ];
 
 /** Names of the kernels `registerWasmTrainingKernels` installs on the `wasm` backend. */
