@@ -2,7 +2,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FunctionBuilder, ModuleBuilder, SimdOp, ValType } from '../../src/backend/wasm/emitter.js';
-import { addGatherConv } from '../../src/backend/wasm/gen_conv_gather.js';
+import { addGatherConv, defaultGatherPlan } from '../../src/backend/wasm/gen_conv_gather.js';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels.js';
 import {
   relaxedSimdSupported,
@@ -70,7 +70,18 @@ const cases: [number, number, number, number, number, number, number, Pad][] = [
   [2, 7, 7, 16, 12, 3, 1, 'same'],
   [3, 8, 8, 8, 16, 1, 2, 'valid'],
   [1, 13, 13, 8, 3, 3, 2, 'valid'],
+  // ResNet's last stages: maps narrower than a register tile, tiled over rows and images (flat plan)
+  [2, 3, 3, 64, 40, 3, 1, 'same'],
+  [3, 6, 6, 32, 24, 3, 1, 'same'],
 ];
+
+test('the flat plan is chosen for output widths that are not a multiple of the tile rows', (t) => {
+  const g = (OW: number) => ({ Hp: OW + 2, Wp: OW + 2, ci: 8, OH: OW, OW, KH: 3, KW: 3, sh: 1, sw: 1, CO: 8 });
+  t.true(defaultGatherPlan(g(3)).flat === true);
+  t.true(defaultGatherPlan(g(6)).flat === true);
+  t.falsy(defaultGatherPlan(g(12)).flat);
+  t.falsy(defaultGatherPlan({ ...g(3), outPixel: 16 }).flat);
+});
 
 for (const variant of ['relaxed-simd', 'simd'] as WasmKernelVariant[]) {
   test.serial(`${variant}: convolutions and their gradients agree with the cpu backend`, async (t) => {

@@ -83,13 +83,13 @@ export function storeTile(
 
 /**
  * One rank-1 update: b_j = memory[bPtr + bOffset + j*16]; for each row i,
- * a = splat(memory[aPtr + aOffset(i)]); acc[i][j] += a * b_j (one `relaxed_madd` in the
+ * a = splat(memory[aPtr + aOffset(i)]) (or memory[aPtr[i] + aOffset(i)] with one pointer per row); acc[i][j] += a * b_j (one `relaxed_madd` in the
  * relaxed-SIMD variant, see variant.ts).
  */
 export function rankOneUpdate(
   f: FunctionBuilder,
   tile: Tile,
-  aPtr: number,
+  aPtr: number | readonly number[],
   aOffset: (i: number) => number,
   bPtr: number,
   bOffset: number,
@@ -103,7 +103,7 @@ export function rankOneUpdate(
     f.set(b);
   });
   for (let i = 0; i < tile.rows; i++) {
-    f.get(aPtr);
+    f.get(typeof aPtr === 'number' ? aPtr : aPtr[i]);
     if (scalar) f.f32Load(aOffset(i));
     else f.v128Load32Splat(aOffset(i));
     f.set(tile.a);
