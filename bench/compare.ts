@@ -17,6 +17,8 @@ import { existsSync, readFileSync } from 'node:fs';
 interface Run {
   readonly imagesPerSecond: number;
   readonly bestImagesPerSecond: number;
+  /** Images per second of process CPU time (all threads). */
+  readonly cpuImagesPerSecond: number;
 }
 
 const args = process.argv.slice(2);
@@ -61,7 +63,10 @@ for (let r = 0; r < repeats; r++) {
     console.log(
       `run ${r + 1}: tfjs ${tfjs[r].imagesPerSecond.toFixed(1)} img/s` +
         (torch[r] ? `, pytorch ${torch[r].imagesPerSecond.toFixed(1)} img/s` : '') +
-        (torch[r] ? `, ratio ${(tfjs[r].imagesPerSecond / torch[r].imagesPerSecond).toFixed(2)}` : '') +
+        (torch[r]
+          ? `, ratio ${(tfjs[r].imagesPerSecond / torch[r].imagesPerSecond).toFixed(2)}` +
+            ` (CPU time: ${tfjs[r].cpuImagesPerSecond.toFixed(1)} vs ${torch[r].cpuImagesPerSecond.toFixed(1)} img/s)`
+          : '') +
         ` (load average ${loads[r]})`,
     );
   }
@@ -77,8 +82,11 @@ const summary = (runs: Run[]) =>
         bestRun: Math.max(...runs.map((r) => r.imagesPerSecond)),
         medianRun: median(runs.map((r) => r.imagesPerSecond)),
         bestStep: Math.max(...runs.map((r) => r.bestImagesPerSecond)),
+        medianCpu: median(runs.map((r) => r.cpuImagesPerSecond)),
       };
-const ratios = torch.length === tfjs.length ? tfjs.map((r, i) => r.imagesPerSecond / torch[i].imagesPerSecond) : [];
+const paired = torch.length === tfjs.length;
+const ratios = paired ? tfjs.map((r, i) => r.imagesPerSecond / torch[i].imagesPerSecond) : [];
+const cpuRatios = paired ? tfjs.map((r, i) => r.cpuImagesPerSecond / torch[i].cpuImagesPerSecond) : [];
 const result = {
   net: backbone ?? 'reference',
   threads,
@@ -88,6 +96,8 @@ const result = {
   pytorch: summary(torch),
   ratios,
   medianRatio: ratios.length > 0 ? median(ratios) : null,
+  cpuRatios,
+  medianCpuRatio: cpuRatios.length > 0 ? median(cpuRatios) : null,
 };
 if (json) console.log(JSON.stringify(result));
 else {
@@ -99,6 +109,7 @@ else {
   console.log(line('pytorch', result.pytorch));
   if (result.tfjs && result.pytorch) {
     console.log(`ratio tfjs/pytorch (median runs): ${(result.tfjs.medianRun / result.pytorch.medianRun).toFixed(2)}`);
-    console.log(`ratio tfjs/pytorch per alternating pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${result.medianRatio?.toFixed(2)}`);
+    console.log(`ratio tfjs/pytorch (wall) per alternating pair: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${result.medianRatio?.toFixed(2)}`);
+    console.log(`ratio by CPU time per pair: ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; median ${result.medianCpuRatio?.toFixed(2)}`);
   }
 }

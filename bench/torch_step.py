@@ -77,12 +77,14 @@ def main() -> None:
         step()
     times = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     loss = float('nan')
     for _ in range(a.steps):
         t0 = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     print(json.dumps({
         'framework': 'pytorch',
         'net': a.backbone,
@@ -97,6 +99,8 @@ def main() -> None:
         'stepMs': {'mean': seconds * 1000 / a.steps, 'median': statistics.median(times),
                    'min': min(times), 'max': max(times)},
         'bestImagesPerSecond': a.batch * 1000 / min(times),
+        'cpuMsPerStep': cpu_seconds * 1000 / a.steps,
+        'cpuImagesPerSecond': a.steps * a.batch / max(cpu_seconds, 1e-6),
         'finalLoss': loss,
     }))
 

@@ -109,7 +109,7 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
       process.stdout.write(
         `${r.net}: ${r.backend}${r.kernels ? ` (${r.kernels})` : ''} (${r.threads} thread(s)), batch ${r.batch} at ${r.size}px: ${r.imagesPerSecond.toFixed(1)} img/s ` +
           `(${r.stepMs.mean.toFixed(1)} ms/step; median ${r.stepMs.median.toFixed(1)}, best ${r.stepMs.min.toFixed(1)} ms = ` +
-          `${r.bestImagesPerSecond.toFixed(1)} img/s), tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
+          `${r.bestImagesPerSecond.toFixed(1)} img/s; ${r.cpuMsPerStep.toFixed(1)} ms CPU time/step), tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
       );
     }
     return 0;

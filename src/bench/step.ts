@@ -80,6 +80,12 @@ export interface StepBenchResult {
   readonly stepMs: { readonly mean: number; readonly median: number; readonly min: number; readonly max: number };
   /** Images per second of the fastest step (less sensitive to other load on the machine). */
   readonly bestImagesPerSecond: number;
+  /**
+   * Process CPU time per timed step (ms, all threads) and images per second of CPU time: on a
+   * machine shared with other jobs, less distorted by waiting for a core than wall time.
+   */
+  readonly cpuMsPerStep: number;
+  readonly cpuImagesPerSecond: number;
   readonly finalLoss: number;
   readonly numTensorsBefore: number;
   readonly numTensorsAfter: number;
@@ -156,12 +162,14 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
     const times: number[] = [];
     let finalLoss = NaN;
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       finalLoss = step();
       times.push(performance.now() - t0);
     }
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
     const numTensorsAfter = tf.memory().numTensors;
     const profiled = profile > 0 ? await profileSteps(step, profile) : undefined;
     const sorted = [...times].sort((a, b) => a - b);
@@ -180,6 +188,8 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<StepBen
       imagesPerSecond: (steps * batch) / seconds,
       stepMs: { mean, median: sorted[Math.floor(steps / 2)], min: sorted[0], max: sorted[steps - 1] },
       bestImagesPerSecond: (batch * 1000) / sorted[0],
+      cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+      cpuImagesPerSecond: (steps * batch * 1e6) / Math.max(1, cpu.user + cpu.system),
       finalLoss,
       numTensorsBefore,
       numTensorsAfter,
