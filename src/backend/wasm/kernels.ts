@@ -31,6 +31,7 @@ import {
   packPanels,
 } from './gen_conv_gather.js';
 import { ADAM_UPDATE, adamUpdate } from './adam.js';
+import { elementwise } from './binary.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
 import { addPad } from './gen_pad.js';
 import { addMaxPoolGrad, addMaxPoolGradExact, type PoolGeometry, tilesExactly } from './gen_max_pool_grad.js';
@@ -458,7 +459,7 @@ function sum(args: KernelArgs, kernelName: string): TensorInfo | null {
   return out;
 }
 
-/** x + bias broadcast over the last axis (a bias add); other adds use the shipped kernel. */
+/** x + bias broadcast over the last axis (a bias add); equal shapes and scalars as in binary.ts; other adds use the shipped kernel. */
 function add(args: KernelArgs): TensorInfo {
   const { a, b } = args.inputs;
   const isBiasOf = (bias: TensorInfo, x: TensorInfo): boolean => {
@@ -475,7 +476,7 @@ function add(args: KernelArgs): TensorInfo {
   };
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(tf.Add, args);
   const [x, bias] = isBiasOf(b, a) ? [a, b] : isBiasOf(a, b) ? [b, a] : [null, null];
-  if (!x || !bias) return fallback(tf.Add, args);
+  if (!x || !bias) return elementwise('add', args) ?? fallback(tf.Add, args);
   const rt = runtimeFor(args.backend);
   const C = x.shape[x.shape.length - 1];
   const R = x.shape.reduce((p, d) => p * d, 1) / C;
@@ -744,6 +745,9 @@ const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => Ten
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum },
   { kernelName: tf.Add, kernelFunc: add },
   { kernelName: ADAM_UPDATE, kernelFunc: adamUpdate },
+  { kernelName: tf.Sub, kernelFunc: (args) => elementwise('sub', args) ?? fallback(tf.Sub, args) },
+  { kernelName: tf.Multiply, kernelFunc: (args) => elementwise('mul', args) ?? fallback(tf.Multiply, args) },
+  { kernelName: tf.RealDiv, kernelFunc: (args) => elementwise('div', args) ?? fallback(tf.RealDiv, args) },
 ];
 
 /** Names of the kernels `registerWasmTrainingKernels` installs on the `wasm` backend. */
