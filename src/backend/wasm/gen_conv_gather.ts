@@ -88,28 +88,6 @@ export function panelColumns(g: GatherGeometry, plan: GatherPlan): { start: numb
   return out;
 }
 
-/**
- * Packs a filter into panels: the value for reduction row r and output channel co is
- * heap[rowOffsets[r] + co * colStride] (float indices); `dst` receives KH*KW*Ci*CO floats.
- */
-export function packPanels(
-  g: GatherGeometry,
-  plan: GatherPlan,
-  heap: Float32Array,
-  dst: number,
-  rowOffsets: Int32Array,
-  colStride: number,
-): void {
-  const K = g.KH * g.KW * g.ci;
-  for (const { start, width } of panelColumns(g, plan)) {
-    let o = dst + start * K;
-    for (let r = 0; r < K; r++) {
-      const base = rowOffsets[r] + start * colStride;
-      for (let c = 0; c < width; c++) heap[o++] = heap[base + c * colStride];
-    }
-  }
-}
-
 /** Row offsets of a filter W[KH, KW, Ci, CO] at float index `w`, for a forward convolution. */
 export function forwardRows(g: GatherGeometry, w: number): Int32Array {
   const rows = new Int32Array(g.KH * g.KW * g.ci);

@@ -27,9 +27,11 @@ import {
   type Epilogue,
   forwardRows,
   type GatherGeometry,
+  type GatherPlan,
   NO_EPILOGUE,
-  packPanels,
+  panelColumns,
 } from './gen_conv_gather.js';
+import { addPackPanel } from './gen_pack.js';
 import { ADAM_UPDATE, adamUpdate } from './adam.js';
 import { elementwise } from './binary.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
@@ -156,6 +158,24 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Attrs, dilat
 }
 
 /**
+ * Packs the filter into the gather kernel's panels (gen_conv_gather.ts; one generated loop per
+ * panel width, gen_pack.ts): the value for reduction row r and column co is
+ * heap[rows[r] + co * colStride] (float indices); the result holds KH*KW*Ci*CO floats.
+ */
+function packFilter(rt: KernelRuntime, g: GatherGeometry, plan: GatherPlan, packed: number, rows: Int32Array, colStride: number): void {
+  const K = rows.length;
+  const table = rt.malloc(K);
+  const t = table >>> 2;
+  const i32 = rt.i32;
+  for (let r = 0; r < K; r++) i32[t + r] = rows[r] * 4;
+  for (const { start, width } of panelColumns(g, plan)) {
+    const pack = rt.module(`pack:${width}:${colStride}`, (mod) => addPackPanel(mod, 'run', width, colStride));
+    pack.run(table, packed + start * K * 4, start * colStride * 4, K);
+  }
+  rt.free(table);
+}
+
+/**
  * Forward convolution of padded `xp` with a filter whose value for reduction row r and output
  * channel co is heap[rows[r] + co * colStride].
  */
@@ -175,8 +195,7 @@ function runGather(
   const kernel = rt.kernel(key, (mod) => addGatherConv(mod, 'run', g, plan, epilogue));
   const K = g.KH * g.KW * g.ci;
   const packed = rt.malloc(K * g.CO);
-  const heap = rt.f32;
-  packPanels(g, plan, heap, packed >>> 2, rows(heap), colStride);
+  packFilter(rt, g, plan, packed, rows(rt.f32), colStride);
   const xImage = g.Hp * g.Wp * g.ci * 4;
   const outImage = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
   const o = rt.offset(out);
