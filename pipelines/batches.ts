@@ -11,7 +11,7 @@
  * are in flight or waiting, and memory stays flat. The bytes do not depend
  * on the worker count or on timing.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset, SplitView } from '../src/data/attributeDataset.js';
 import type { Batch } from '../src/data/batch.js';
 import type { LoadBatchOptions, LoadedBatch } from '../src/data/batchLoader.js';

@@ -3,7 +3,7 @@
  * evaluation partition or a seeded split, img_align_celeba/ faces cropped to
  * the centred 178x178 square and resized (64x64 by default), 40 binary tasks.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { type AttributeDataset, rowSplit } from '../src/data/attributeDataset.js';
 import { loadCelebaDataset } from '../src/data/celeba.js';
 import { CELEBA_IMAGE_DEFAULTS } from '../src/data/images.js';

@@ -1,5 +1,5 @@
 /** What a prebuilt pipeline provides: how to load its dataset, and its defaults. */
-import type * as E from 'fp-ts/Either';
+import type * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset } from '../src/data/attributeDataset.js';
 import type { ImageOptions } from '../src/data/images.js';
 import type { ExtraMetrics } from './evaluate.js';

@@ -3,7 +3,7 @@
  * per-task losses from the trainer in inference mode, then the attribute
  * metrics (src/metrics) over the whole split.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset, SplitName } from '../src/data/attributeDataset.js';
 import type { ImageOptions } from '../src/data/images.js';
 import { type InputSettings, openInput } from '../src/data/workers/input.js';

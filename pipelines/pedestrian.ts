@@ -19,7 +19,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset } from '../src/data/attributeDataset.js';
 import { rowSplit } from '../src/data/attributeDataset.js';
 import { type ImageOptions, NORMALISE_HALF } from '../src/data/images.js';

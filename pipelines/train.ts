@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, defer, lastValueFrom, startWith, Subject, take, tap } from 'rxjs';
 import { adaptiveTraining } from '../operators/adaptiveTraining.js';
 import { pairBatches } from '../operators/pairBatches.js';

@@ -2,7 +2,7 @@
  * io-ts decoding with messages that name the file and the field path, e.g.
  * `checkpoint.json: field weights.2: expected number, got "x"`.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 
 export interface DecodeError {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
 import { type BackendChoice, selectBackend } from '../../src/backend/index.js';

@@ -7,7 +7,7 @@
  * its pictures and every run are written under OUT (see pipelines/compare.ts).
  */
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { COMPARE_FILES, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';

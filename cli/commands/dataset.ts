@@ -17,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { DUKE_SOURCE } from '../../pipelines/duke.js';
 import { MARKET_SOURCE } from '../../pipelines/market1501.js';
 import { findAnnotationFile, type PedestrianSource } from '../../pipelines/pedestrian.js';

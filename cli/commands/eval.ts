@@ -2,7 +2,7 @@
  * `awmtl eval --model DIR --data DIR [--split test]`: a trained model's metrics
  * on a split of a dataset, loaded by the model's pipeline with its data options.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';

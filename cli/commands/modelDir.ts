@@ -1,7 +1,7 @@
 /** Opening a trained model for eval and predict: a run folder (OUT) or its model/ folder. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type * as tf from '@tensorflow/tfjs';
 import { MODEL_DIR } from '../../pipelines/train.js';
 import type { Crop, ImageOptions } from '../../src/data/images.js';

@@ -2,7 +2,7 @@
  * `awmtl predict --model DIR IMAGE...`: each image's attributes with their
  * probabilities, preprocessed exactly as in training (size, crop, normalisation).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { loadImageInto } from '../../src/data/images.js';

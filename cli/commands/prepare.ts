@@ -4,7 +4,7 @@
  * preprocessed cache that train, eval and compare then read (see
  * src/data/cache). Also the table entry of the input commands (prepare, bench).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
 import {

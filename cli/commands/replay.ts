@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, from, lastValueFrom, map, type Observable, tap } from 'rxjs';
 import { weightUpdates } from '../../operators/weightUpdates.js';
 import { type OptionSpec, parseCommandArgs, stringOption, usageError, type UsageError } from '../../src/cli/args.js';

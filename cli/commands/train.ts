@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { CONFIG_JSON, runTraining, type RunSummary, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline, pipelineNames, type PipelineDefinition } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';

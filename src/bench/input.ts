@@ -20,7 +20,7 @@
  *
  * The training run is injected (`train`), so this module stays below pipelines/.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { resolve } from 'node:path';
 import type { AttributeDataset } from '../data/attributeDataset.js';
 import type { Batch } from '../data/batch.js';

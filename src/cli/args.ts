@@ -1,6 +1,6 @@
 /** Command-line option parsing on top of node:util parseArgs, with errors as values. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 
 export interface UsageError {
   readonly _tag: 'UsageError';

@@ -4,7 +4,7 @@
  * the matching label rows. Bad images are an error naming the file, or, when
  * asked, skipped and reported, never dropped silently.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { Batch } from './batch.js';
 import type { SplitView } from './attributeDataset.js';
 import { type ImageError, type ImageOptions, loadImagesInto } from './images.js';

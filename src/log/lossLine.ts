@@ -3,7 +3,7 @@
  * JSON array of per-task losses, or an object with `valLoss` and/or
  * `trainLoss` arrays (the training log's shape, one line per iteration).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 
 export type LossSeriesName = 'valLoss' | 'trainLoss';
 

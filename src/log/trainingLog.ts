@@ -5,7 +5,7 @@
  * `weights` are the weights used at iteration t. `awmtl replay` reads this file.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { StepRecord } from '../step.js';
 import type { WeightDecision } from '../weighting/strategy.js';
 import { type LineError, parseLossLine } from './lossLine.js';

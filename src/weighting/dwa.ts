@@ -12,8 +12,8 @@
  * `--k` = ceil(train images / batch size)). A window whose previous mean is not
  * a positive finite number (r undefined) skips the update and keeps the weights.
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { isPositiveInteger, numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition, WeightDecision, WeightingStrategy } from './strategy.js';
 import { scaledSoftmax, type Vector } from './vector.js';

@@ -1,6 +1,6 @@
 /** Equal weighting: lambda = 1 for every task, at every update point. */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { isPositiveInteger, numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition } from './strategy.js';
 import { ones } from './vector.js';

@@ -23,8 +23,8 @@
  * An iteration with a loss that is not a positive finite number skips (weights
  * and w unchanged) and the next delta starts from the following iteration.
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition, WeightDecision, WeightingStrategy } from './strategy.js';
 import { scaledSoftmax, sum, type Vector } from './vector.js';

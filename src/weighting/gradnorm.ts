@@ -3,8 +3,8 @@
  * weights M softmax(a) are trained with the network from per-task gradient
  * norms at the last shared layer (see src/train/gradnorm.ts).
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { createGradNorm, GRADNORM_ALPHA } from '../train/gradnorm.js';
 import { inGraphStrategy } from './inGraph.js';
 import { numberParam, rejectUnknown } from './params.js';

@@ -1,5 +1,5 @@
 /** Parameter parsing shared by strategies: each strategy still validates its own ranges. */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { StrategyParamError, StrategyParams } from './strategy.js';
 
 export const paramError = (strategy: string, param: string, message: string): StrategyParamError => ({

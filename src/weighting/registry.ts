@@ -1,6 +1,6 @@
 /** Weighting strategies by name. A new strategy is one file plus one line here. */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { dwa } from './dwa.js';
 import { ew } from './ew.js';
 import { famo } from './famo.js';

@@ -10,8 +10,8 @@
  * initial weights (all ones), as with every strategy: the first decision is
  * taken after the first step. The losses themselves are not used.
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { deriveSeed, Rng, streamTag } from '../random.js';
 import { numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition, WeightingStrategy } from './strategy.js';

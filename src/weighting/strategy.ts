@@ -10,7 +10,7 @@
  * It answers with a WeightDecision: new weights, or a skip that keeps the
  * previous ones. It owns the validation of its own parameters.
  */
-import type * as E from 'fp-ts/Either';
+import type * as E from 'fp-ts/lib/Either.js';
 import type { InGraphWeighting } from '../train/weighting.js';
 import type { Vector } from './vector.js';
 

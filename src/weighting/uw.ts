@@ -3,8 +3,8 @@
  * strategy, trained with the network (see src/train/uw.ts for the loss and the
  * scale of the reported weights, 1 / (2 exp(s_j))).
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { createUncertaintyWeighting, UW_INIT } from '../train/uw.js';
 import { inGraphStrategy } from './inGraph.js';
 import { numberParam, rejectUnknown } from './params.js';

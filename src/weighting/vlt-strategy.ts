@@ -1,6 +1,6 @@
 /** VLT as a strategy: reads validation losses every k iterations (REFERENCE §1). */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { isPositiveInteger, numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition, WeightDecision, WeightingStrategy } from './strategy.js';
 import { describeSkip, vltWeights } from './vlt.js';

@@ -13,7 +13,7 @@
  * weights: the update is skipped (the caller keeps its previous weights) and
  * the reason is returned as a value.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { mean, type Vector } from './vector.js';
 
 export type VltSkip =

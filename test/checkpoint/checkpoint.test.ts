@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { type CheckpointState, formatCheckpointError, readCheckpoint, writeCheckpoint } from '../../src/checkpoint/index.js';
 
 const state = (iteration: number): CheckpointState => ({

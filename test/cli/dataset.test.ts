@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { generateMarketFixture } from '../../fixtures/market/fixture.js';
 import { at, getField, getVariable, readMatFileSync } from '../../src/data/mat.js';
 import { allAttributes } from '../../src/data/pedestrian.js';

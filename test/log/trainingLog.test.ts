@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { readTrainingLog, TrainingLogWriter } from '../../src/log/trainingLog.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'awmtl-log-'));

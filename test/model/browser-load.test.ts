@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { buildModel, loadModel, saveModel } from '../../src/model/index.js';
 import { binaryTask, multiClassTask } from '../../src/tasks.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { decideWeights } from '../../operators/decideWeights.js';
 import { createStrategy, type StrategyInput, type WeightingStrategy } from '../../src/weighting/index.js';
 import { marbles } from './marbles.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { map } from 'rxjs';
 import { adaptWeights } from '../../operators/adaptWeights.js';
 import { adaptiveTraining } from '../../operators/adaptiveTraining.js';

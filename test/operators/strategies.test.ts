@@ -4,7 +4,7 @@
  * formulas transcribed here by hand from REFERENCE §2 (not from the sources).
  */
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { adaptiveTraining } from '../../operators/adaptiveTraining.js';
 import { weightUpdates } from '../../operators/weightUpdates.js';
 import type { StepRequest } from '../../src/step.js';

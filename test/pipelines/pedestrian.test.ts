@@ -2,7 +2,7 @@ import test from 'ava';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { generateDukeFixture, generateMarketFixture } from '../../fixtures/market/fixture.js';
 import { duke, DUKE_SOURCE } from '../../pipelines/duke.js';
 import { findPipeline } from '../../pipelines/index.js';

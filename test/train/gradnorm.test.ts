@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { buildModel } from '../../src/model/index.js';
 import { Rng } from '../../src/random.js';
 import { createGradNorm, inverseTrainingRates, type GradNormWeighting } from '../../src/train/gradnorm.js';

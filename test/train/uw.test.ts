@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { adaptiveTraining } from '../../operators/adaptiveTraining.js';
 import { buildModel } from '../../src/model/index.js';

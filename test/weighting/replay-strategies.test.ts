@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { replayLines } from '../../cli/commands/replay.js';
 import { Rng } from '../../src/random.js';
 import { createStrategy, type StrategyParams } from '../../src/weighting/index.js';

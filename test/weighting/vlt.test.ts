@@ -1,5 +1,5 @@
 import test from 'ava';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { createStrategy, describeSkip, floorWeights, lossTrend, mean, vltWeights } from '../../src/weighting/index.js';
 
 const close = (actual: readonly number[], expected: readonly number[], tolerance = 1e-12): boolean =>

@@ -17,7 +17,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { decodeJson, formatDecodeError } from '../../decode.js';
 import type { Crop, ImageError } from '../images.js';
 import type { CachedRecord } from '../workers/work.js';

@@ -13,7 +13,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { Crop, ImageError } from '../images.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { type DecodeOutput, type DecodeTask, performDecode } from '../workers/work.js';

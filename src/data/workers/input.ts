@@ -10,7 +10,7 @@
  * 0: everything on this thread).
  */
 import { resolve } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset, SplitName } from '../attributeDataset.js';
 import { SPLIT_NAMES } from '../attributeDataset.js';
 import type { ResizeOptions } from '../images.js';

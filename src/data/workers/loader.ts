@@ -10,7 +10,7 @@
  * input order (`slots` maps rows back); without it the first bad image in
  * input order is the error. Errors name the file.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type { SplitView } from '../attributeDataset.js';
 import { assembleBatch, type BatchError, type LoadBatchOptions, type LoadedBatch } from '../batchLoader.js';
 import { type ImageError, NORMALISE_HALF } from '../images.js';
