@@ -2,7 +2,7 @@
  * Training-step benchmark of the reference net (see src/bench/step.ts).
  *
  *   npx tsx bench/step.ts [--json] [--batch 32] [--size 64] [--steps 50] [--warmup 5]
- *                         [--threads 1] [--backend auto|tensorflow|webgpu|wasm|cpu]
+ *                         [--threads 1] [--backend auto|tensorflow|webgpu|wasm|cpu] [--backbone NAME]
  *
  * With --json, prints one JSON object on stdout (the backend choice is logged on stderr).
  */
@@ -38,6 +38,12 @@ function parseArgs(argv: readonly string[]): { json: boolean; opts: StepBenchOpt
       case '--threads':
         opts.threads = num(a, argv[++i]);
         break;
+      case '--backbone': {
+        const b = argv[++i];
+        if (b === undefined) throw new Error('--backbone needs a name');
+        opts.backbone = b;
+        break;
+      }
       case '--backend': {
         const b = argv[++i];
         if (b === undefined || !isBackendChoice(b)) throw new Error(backendChoiceError(b ?? 'nothing'));

@@ -6,7 +6,11 @@ global average pooling, dense 40 logits; sigmoid cross-entropy with logits over 
 (mean); Adam lr 1e-3 (eps 1e-7 as in tfjs). Measurement only (Debian's python3-torch, run with
 /usr/bin/python3); prints one JSON object.
 
-  /usr/bin/python3 bench/torch_step.py [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1]
+With --backbone resnet18 or resnet50: torchvision's model with 40 outputs (Debian's
+python3-torchvision), in training mode (batch norm on the batch), the same loss and optimiser with
+PyTorch's default Adam eps 1e-8 (awmtl's trainer uses 1e-8 too). small-cnn is the reference net.
+
+  /usr/bin/python3 bench/torch_step.py [--backbone reference] [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1]
 """
 import argparse
 import json
@@ -31,6 +35,17 @@ def reference_net(labels: int = 40) -> nn.Module:
     )
 
 
+def build(backbone: str, labels: int = 40) -> nn.Module:
+    if backbone in ('reference', 'small-cnn'):
+        return reference_net(labels)
+    import torchvision  # only for the ResNets
+    if backbone == 'resnet18':
+        return torchvision.models.resnet18(num_classes=labels)
+    if backbone == 'resnet50':
+        return torchvision.models.resnet50(num_classes=labels)
+    raise SystemExit(f'torch_step.py: unknown backbone {backbone!r}')
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument('--batch', type=int, default=32)
@@ -38,16 +53,18 @@ def main() -> None:
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--backbone', default='reference')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(1)
-    model = reference_net()
+    model = build(a.backbone)
     model.train()
     x = torch.randn(a.batch, 3, a.size, a.size)
     y = (torch.rand(a.batch, 40) < 0.5).float()
     loss_fn = nn.BCEWithLogitsLoss()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    eps = 1e-7 if a.backbone == 'reference' else 1e-8
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=eps)
 
     def step() -> float:
         opt.zero_grad(set_to_none=True)
@@ -60,14 +77,17 @@ def main() -> None:
         step()
     times = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     loss = float('nan')
     for _ in range(a.steps):
         t0 = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     print(json.dumps({
         'framework': 'pytorch',
+        'net': a.backbone,
         'version': torch.__version__,
         'threads': torch.get_num_threads(),
         'batch': a.batch,
@@ -79,6 +99,8 @@ def main() -> None:
         'stepMs': {'mean': seconds * 1000 / a.steps, 'median': statistics.median(times),
                    'min': min(times), 'max': max(times)},
         'bestImagesPerSecond': a.batch * 1000 / min(times),
+        'cpuMsPerStep': cpu_seconds * 1000 / a.steps,
+        'cpuImagesPerSecond': a.steps * a.batch / max(cpu_seconds, 1e-6),
         'finalLoss': loss,
     }))
 

@@ -26,7 +26,7 @@ const detailText = (b: BackendAvailability): string => {
       return `${adapter}${a?.software ? ' - used only with --backend webgpu' : ''} (webgpu ${String(d.webgpu)}, tfjs-backend-webgpu ${String(d.tfjsBackendWebgpu)})`;
     }
     case 'wasm':
-      return `${String(d.variant)} with awmtl training kernels, 1 thread; threaded build with --threads N (${String(d.cores)} cores)`;
+      return `${String(d.variant)} with awmtl training kernels (${String(d.kernelVariant)}), 1 thread; threaded build with --threads N (${String(d.cores)} cores)`;
     case 'cpu':
       return String(d.note);
   }

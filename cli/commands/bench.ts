@@ -15,6 +15,7 @@ import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
 import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
+import { formatProfile } from '../../src/bench/profile.js';
 import { runStepBench } from '../../src/bench/step.js';
 import { benchCelebaLoadCommand, benchDecodeCommand, celebaLoadUsage, decodeUsage } from './benchData.js';
 import { benchSoakCommand } from './benchSoak.js';
@@ -28,14 +29,15 @@ import {
   stringOption,
 } from '../../src/cli/args.js';
 import { defaultWorkerCount } from '../../src/data/workers/pool.js';
-import { DEFAULT_BACKBONE } from '../../src/model/index.js';
+import { backboneByName, DEFAULT_BACKBONE, describeModelError } from '../../src/model/index.js';
 import { ADAM_DEFAULTS } from '../../src/train/optimizers.js';
 import { cacheRootFromArgs, datasetFromArgs, datasetOptionSpec } from './prepare.js';
 
 const usage = (): string =>
   [
     'usage: awmtl bench input --pipeline NAME --data DIR [options] [--json]',
-    '       awmtl bench step [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1] [--backend NAME] [--json]',
+    '       awmtl bench step [--backbone NAME] [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1] [--backend NAME]',
+    '                        [--profile [--profile-steps 5]] [--json]',
     '',
     'input: how fast images reach the training step (README "Fast input" says how each figure is measured):',
     '  decodeImagesPerSecond (on this thread and through N workers), cacheImagesPerSecond (ready normalised',
@@ -54,7 +56,10 @@ const usage = (): string =>
     '  --backend NAME --threads N   the training backend (default auto, 1 thread)',
     '  and the pipeline\'s data options (e.g. --split 0.8,0.1,0.1 --only-present-images).',
     '',
-    'step: the training step of the reference net (src/bench/step.ts).',
+    'step: images/s of one training step (src/bench/step.ts).',
+    '  --backbone NAME           time the project\'s model (small-cnn, resnet18, resnet50 or file:<model.json>: trunk,',
+    '                            40 logits, BCE, Adam, as the trainer steps it); without it, the reference net',
+    '  --profile                 then print a per-kernel time table (tf.profile over --profile-steps steps)',
     '',
     'startup: awmtl bench startup [--runs 10]: awmtl --help and replay --help against a bare node -e 0 (compiled bin).',
     'soak: awmtl bench soak [--iterations 5000] [--sample-every 500] [train options]: tensors and RSS over a long',
@@ -73,6 +78,9 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
     warmup: { type: 'string' },
     threads: { type: 'string' },
     backend: { type: 'string' },
+    backbone: { type: 'string' },
+    profile: { type: 'boolean' },
+    'profile-steps': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   };
@@ -95,15 +103,24 @@ const stepCommand = async (argv: readonly string[]): Promise<number> => {
   if (!Number.isNaN(warmup.right)) opts.warmup = warmup.right;
   const backend = stringOption(p, 'backend') ?? 'auto';
   if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
+  const backbone = stringOption(p, 'backbone');
+  if (backbone !== undefined) {
+    const known = backboneByName(backbone);
+    if (E.isLeft(known)) return fail(`--backbone: ${describeModelError(known.left)}`);
+  }
+  const profileSteps = numberOption(p, 'profile-steps', 5, isPositiveInteger, 'a positive integer');
+  if (E.isLeft(profileSteps)) return fail(profileSteps.left.message);
+  const profile = flagOption(p, 'profile') ? profileSteps.right : 0;
   try {
-    const r = await runStepBench({ ...opts, backend: backend as BackendChoice, log: (m) => process.stderr.write(`${m}\n`) });
+    const r = await runStepBench({ ...opts, backend: backend as BackendChoice, backbone, profile, log: (m) => process.stderr.write(`${m}\n`) });
     if (flagOption(p, 'json')) {
       process.stdout.write(`${JSON.stringify(r)}\n`);
     } else {
+      if (r.profile) process.stdout.write(`${formatProfile(r.profile)}\n`);
       process.stdout.write(
-        `${r.backend} (${r.threads} thread(s)), batch ${r.batch} at ${r.size}px: ${r.imagesPerSecond.toFixed(1)} img/s ` +
+        `${r.net}: ${r.backend}${r.kernels ? ` (${r.kernels})` : ''} (${r.threads} thread(s)), batch ${r.batch} at ${r.size}px: ${r.imagesPerSecond.toFixed(1)} img/s ` +
           `(${r.stepMs.mean.toFixed(1)} ms/step; median ${r.stepMs.median.toFixed(1)}, best ${r.stepMs.min.toFixed(1)} ms = ` +
-          `${r.bestImagesPerSecond.toFixed(1)} img/s), upload ${(100 * r.uploadFraction).toFixed(1)}% and read-back ${(100 * r.readBackFraction).toFixed(1)}% of step time, ` +
+          `${r.bestImagesPerSecond.toFixed(1)} img/s; ${r.cpuMsPerStep.toFixed(1)} ms CPU time/step), upload ${(100 * r.uploadFraction).toFixed(1)}% and read-back ${(100 * r.readBackFraction).toFixed(1)}% of step time, ` +
           `tensors ${r.numTensorsBefore} -> ${r.numTensorsAfter}\n`,
       );
     }

@@ -12,6 +12,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadTensorflow } from './select.js';
 import { registerWasmTrainingKernels } from './wasm/kernels.js';
+import { wasmKernelVariant } from './wasm/variant.js';
 import { type AdapterDescription, probeWebgpu, startWebgpu } from './webgpu.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -118,7 +119,7 @@ async function wasmAvailability(): Promise<BackendAvailability> {
     return {
       name: 'wasm',
       available: true,
-      details: { ...details, simd, variant: simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm', trainingKernels: 'awmtl' },
+      details: { ...details, simd, variant: simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm', trainingKernels: 'awmtl', kernelVariant: wasmKernelVariant() },
     };
   } catch (e) {
     return { name: 'wasm', available: false, reason: errorText(e), details };

@@ -3,3 +3,4 @@ export type { BackendChoice, BackendInfo, BackendOptions } from './select.js';
 export { describeAdapter, isSoftwareAdapter, probeWebgpu } from './webgpu.js';
 export type { AdapterDescription, WebgpuProbe } from './webgpu.js';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/kernels.js';
+export { relaxedSimdSupported, setWasmKernelVariant, wasmKernelVariant, type WasmKernelVariant } from './wasm/variant.js';

@@ -17,6 +17,7 @@ import { registerWasmTrainingKernels } from './wasm/kernels.js';
 import { runtimeFor } from './wasm/runtime.js';
 import { startThreadedWasm } from './wasm/threaded_init.js';
 import { type AdapterDescription, describeAdapter, probeWebgpu, startWebgpu } from './webgpu.js';
+import { wasmKernelVariant } from './wasm/variant.js';
 
 /** The names `--backend` accepts. */
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -78,6 +79,7 @@ export async function loadTensorflow(): Promise<{ ok: true; pkg: string } | { ok
 
 async function loadWasm(threads: number, log: (msg: string) => void): Promise<BackendInfo> {
   registerWasmTrainingKernels();
+  const kernels = `awmtl training kernels (${wasmKernelVariant()})`;
   const simdSupport = async (): Promise<boolean> => (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   if (threads > 1) {
     // The threaded build (shared heap) lets the kernels split work over a worker pool.
@@ -85,7 +87,7 @@ async function loadWasm(threads: number, log: (msg: string) => void): Promise<Ba
     try {
       if (await startThreadedWasm()) {
         runtimeFor(tf.backend()).setThreads(threads);
-        return { name: 'wasm', threads, simd: await simdSupport(), reason: 'wasm (threaded SIMD build, kernel worker pool) with awmtl training kernels' };
+        return { name: 'wasm', threads, simd: await simdSupport(), reason: `wasm (threaded SIMD build, kernel worker pool) with ${kernels}` };
       }
       why = 'the threaded build failed to initialise';
     } catch (e) {
@@ -96,7 +98,7 @@ async function loadWasm(threads: number, log: (msg: string) => void): Promise<Ba
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
   const note = threads > 1 ? `; ${threads} threads requested, the threaded build failed` : '';
-  return { name: 'wasm', threads: 1, simd: await simdSupport(), reason: `wasm (SIMD build) with awmtl training kernels${note}` };
+  return { name: 'wasm', threads: 1, simd: await simdSupport(), reason: `wasm (SIMD build) with ${kernels}${note}` };
 }
 
 async function loadWebgpu(threads: number, log: (msg: string) => void): Promise<BackendInfo> {

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { FusedAdamOptimizer } from './fusedAdam.js';
 
 export interface SgdConfig {
   readonly name: 'sgd';
@@ -96,8 +97,8 @@ export const parseOptimizerConfig = (raw: unknown): Either<OptimizerConfigError,
   return right({ name, learningRate: lr.right, beta1: beta1.right, beta2: beta2.right, epsilon: epsilon.right, weightDecay: wd.right });
 };
 
-/** A fresh tfjs optimiser for a (validated) configuration; the caller disposes it. */
+/** A fresh tfjs optimiser for a (validated) configuration (Adam: with the fused update where the backend has it, fusedAdam.ts); the caller disposes it. */
 export const createOptimizer = (config: OptimizerConfig): tf.Optimizer =>
   config.name === 'sgd'
     ? tf.train.momentum(config.learningRate, config.momentum, config.nesterov)
-    : tf.train.adam(config.learningRate, config.beta1, config.beta2, config.epsilon);
+    : new FusedAdamOptimizer(config.learningRate, config.beta1, config.beta2, config.epsilon);

@@ -46,3 +46,19 @@ test.serial('another model can be timed through the hook, and bad options are re
   t.is(r.numTensorsAfter, r.numTensorsBefore);
   await t.throwsAsync(runStepBench({ batch: 0, log: () => {} }), { message: /batch must be a positive integer/ });
 });
+
+test.serial('a backbone times the project model (trunk, 40 logits, BCE, Adam) with a per-kernel profile, no leaks', async (t) => {
+  const r = await runStepBench({ backbone: 'small-cnn', batch: 2, size: 16, steps: 2, warmup: 1, profile: 1, log: () => {} });
+  t.is(r.net, 'small-cnn');
+  t.is(r.numTensorsAfter, r.numTensorsBefore);
+  t.is(tf.memory().numTensors, 0);
+  // Mean BCE of random logits near 0 is about ln 2.
+  t.true(r.finalLoss > 0.3 && r.finalLoss < 1.5, String(r.finalLoss));
+  const profile = r.profile;
+  if (profile === undefined) return t.fail('no profile');
+  const names = profile.kernels.map((k) => k.name);
+  for (const k of ['Conv2D', 'Conv2DBackpropFilter', 'MaxPoolGrad']) t.true(names.includes(k), `${k} in ${names.join(',')}`);
+  t.false(names.some((n) => n.endsWith('__op')));
+  t.true(Math.abs(profile.kernels.reduce((s, k) => s + k.share, 0) - 1) < 1e-9);
+  await t.throwsAsync(runStepBench({ backbone: 'resnet19', batch: 1, size: 8, steps: 1, log: () => {} }), { message: /unknown backbone 'resnet19'/ });
+});

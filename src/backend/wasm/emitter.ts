@@ -87,6 +87,8 @@ export enum SimdOp {
   i32x4Eq = 0x37,
   i32x4Splat = 0x11,
   i32x4Add = 0xae,
+  /** Relaxed SIMD: a * b + c, fused or not (the engine's choice); 0x105 in the relaxed-simd proposal. */
+  f32x4RelaxedMadd = 0x105,
 }
 
 enum Ctl {

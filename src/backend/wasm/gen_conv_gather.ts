@@ -50,12 +50,19 @@ export interface GatherPlan {
   readonly unroll: number;
   /** Images per cache chunk. */
   readonly chunk: number;
+  /**
+   * Register tiles over the output pixels of all rows in raster order (one input pointer per
+   * tile row) instead of within one output row: full tiles when OW is not a multiple of `rows`,
+   * as in the 6x6 and 3x3 maps of a ResNet's last stages. Needs the dense output layout.
+   */
+  readonly flat?: boolean;
 }
 
 export function defaultGatherPlan(g: GatherGeometry): GatherPlan {
   const inBytesPerImage = g.Hp * g.Wp * g.ci * 4;
   const chunk = Math.max(1, Math.floor((256 * 1024) / inBytesPerImage));
-  return { rows: 4, vectors: 2, unroll: 1, chunk };
+  const dense = g.outPixel === undefined && g.outRow === undefined && g.outImage === undefined;
+  return { rows: 4, vectors: 2, unroll: 1, chunk, ...(dense && g.OW % 4 !== 0 ? { flat: true } : {}) };
 }
 
 /** The largest divisor of `n` that is at most `max`. */
@@ -79,28 +86,6 @@ export function panelColumns(g: GatherGeometry, plan: GatherPlan): { start: numb
     }
   }
   return out;
-}
-
-/**
- * Packs a filter into panels: the value for reduction row r and output channel co is
- * heap[rowOffsets[r] + co * colStride] (float indices); `dst` receives KH*KW*Ci*CO floats.
- */
-export function packPanels(
-  g: GatherGeometry,
-  plan: GatherPlan,
-  heap: Float32Array,
-  dst: number,
-  rowOffsets: Int32Array,
-  colStride: number,
-): void {
-  const K = g.KH * g.KW * g.ci;
-  for (const { start, width } of panelColumns(g, plan)) {
-    let o = dst + start * K;
-    for (let r = 0; r < K; r++) {
-      const base = rowOffsets[r] + start * colStride;
-      for (let c = 0; c < width; c++) heap[o++] = heap[base + c * colStride];
-    }
-  }
 }
 
 /** Row offsets of a filter W[KH, KW, Ci, CO] at float index `w`, for a forward convolution. */
@@ -167,6 +152,10 @@ export function addGatherConv(
     return index;
   };
 
+  if (plan.flat) {
+    addFlatDriver(mod, exportName, g, plan, epilogue, unroll);
+    return;
+  }
   const fullPix = Math.floor(g.OW / plan.rows);
   const remPix = g.OW - fullPix * plan.rows;
   const colPlan = columnPlan(g.CO, plan.vectors);
@@ -212,6 +201,131 @@ export function addGatherConv(
               });
             }
             if (remPix > 0) f.get(xrow).get(wc).get(orow).get(bc).call(tileFn(remPix, cp.cols));
+          });
+        });
+      });
+      col += cp.count * width;
+    }
+  });
+  mod.add(f);
+}
+
+/**
+ * The flat plan: tiles of `rows` consecutive output pixels in raster order over (n, oh, ow),
+ * each tile row with its own input pointer; the dense output makes the tile's outputs
+ * consecutive. `run(xp, packedFilter, out, n, bias)` as for the row plan.
+ */
+function addFlatDriver(mod: ModuleBuilder, exportName: string, g: GatherGeometry, plan: GatherPlan, epilogue: Epilogue, unroll: number): void {
+  const M = g.KW * g.ci;
+  const K = g.KH * M;
+  const XPIX = g.sw * g.ci * 4;
+  const XROW = g.Wp * g.ci * 4;
+  const XROWSTEP = g.sh * XROW;
+  const XIMG = g.Hp * XROW;
+  const OPIX = g.CO * 4;
+  const PIMG = g.OH * g.OW;
+  const I = ValType.i32;
+
+  const tileFns = new Map<string, number>();
+  const tileFn = (rows: number, cols: Cols): number => {
+    const key = `${rows}x${cols}`;
+    const known = tileFns.get(key);
+    if (known !== undefined) return known;
+    const width = colWidth(cols);
+    const f = new FunctionBuilder(null, [...Array.from({ length: rows }, () => I), I, I, I]);
+    const [wptr, optr, bptr] = [rows, rows + 1, rows + 2];
+    const tile = declareTile(f, rows, cols);
+    const xq = Array.from({ length: rows }, () => f.local(I));
+    const wq = f.local(I);
+    const kh = f.local(I);
+    const m = f.local(I);
+    zeroTile(f, tile);
+    xq.forEach((q, i) => f.get(i).set(q));
+    f.get(wptr).set(wq);
+    f.i32(g.KH).set(kh);
+    f.loop(() => {
+      f.i32(M / unroll).set(m);
+      f.loop(() => {
+        for (let u = 0; u < unroll; u++) rankOneUpdate(f, tile, xq, () => u * 4, wq, u * width * 4);
+        for (const q of xq) f.addTo(q, 4 * unroll);
+        f.addTo(wq, width * 4 * unroll);
+        f.get(m).i32(1).op(Op.i32Sub).tee(m).brIf(0);
+      });
+      for (const q of xq) f.addTo(q, XROW - M * 4);
+      f.get(kh).i32(1).op(Op.i32Sub).tee(kh).brIf(0);
+    });
+    applyEpilogue(f, tile, bptr, epilogue);
+    storeTile(f, tile, optr, (i) => i * OPIX, false);
+    const index = mod.add(f);
+    tileFns.set(key, index);
+    return index;
+  };
+
+  const colPlan = columnPlan(g.CO, plan.vectors);
+  for (const cp of colPlan) {
+    tileFn(plan.rows, cp.cols);
+    for (let r = 1; r < plan.rows; r++) tileFn(r, cp.cols);
+  }
+
+  const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
+  const [xp, wp, out, nTotal, bias] = [0, 1, 2, 3, 4];
+  const bc = f.local(I);
+  const wc = f.local(I);
+  const c = f.local(I);
+  const p = f.local(I);
+  const pEnd = f.local(I);
+  const pFull = f.local(I);
+  const q = f.local(I);
+  const rest = f.local(I);
+  const ptrs = Array.from({ length: plan.rows }, () => f.local(I));
+  // x address of flattened output pixel q: xp + n*XIMG + oh*XROWSTEP + ow*XPIX.
+  const address = (target: number): void => {
+    f.get(q).i32(PIMG).op(Op.i32DivU).i32(XIMG).op(Op.i32Mul);
+    f.get(q).i32(PIMG).op(Op.i32RemU).set(rest);
+    f.get(rest).i32(g.OW).op(Op.i32DivU).i32(XROWSTEP).op(Op.i32Mul).op(Op.i32Add);
+    f.get(rest).i32(g.OW).op(Op.i32RemU).i32(XPIX).op(Op.i32Mul).op(Op.i32Add);
+    f.get(xp).op(Op.i32Add).set(target);
+  };
+  // Pixels in chunks of images that stay in cache across the column tiles.
+  const chunkPix = plan.chunk * PIMG;
+  const p0 = f.local(I);
+  f.get(nTotal).i32(PIMG).op(Op.i32Mul).set(pEnd);
+  f.forLt(p0, 0, { local: pEnd }, chunkPix, () => {
+    // pFull = min(p0 + chunkPix, pEnd)
+    f.get(p0).i32(chunkPix).op(Op.i32Add).set(pFull);
+    f.get(pEnd).get(pFull).get(pFull).get(pEnd).op(Op.i32GtS).op(Op.select).set(pFull);
+    let col = 0;
+    for (const cp of colPlan) {
+      const width = colWidth(cp.cols);
+      f.forLt(c, col, col + cp.count * width, width, () => {
+        f.get(c).i32(K * 4).op(Op.i32Mul).get(wp).op(Op.i32Add).set(wc);
+        f.get(c).i32(4).op(Op.i32Mul).get(bias).op(Op.i32Add).set(bc);
+        f.get(p0).set(p);
+        f.block(() => {
+          f.loop(() => {
+            f.get(p).get(pFull).op(Op.i32GeS).brIf(1);
+            ptrs.forEach((ptr, i) => {
+              f.get(p).i32(i).op(Op.i32Add).set(q);
+              address(ptr);
+            });
+            const call = (rows: number): void => {
+              for (let i = 0; i < rows; i++) f.get(ptrs[i]);
+              f.get(wc);
+              f.get(p).i32(OPIX).op(Op.i32Mul).get(out).op(Op.i32Add).get(c).i32(4).op(Op.i32Mul).op(Op.i32Add);
+              f.get(bc).call(tileFn(rows, cp.cols));
+            };
+            // A full tile, or the last pixels of the chunk.
+            f.get(pFull).get(p).op(Op.i32Sub).i32(plan.rows).op(Op.i32GeS);
+            f.if(
+              () => call(plan.rows),
+              () => {
+                for (let r = plan.rows - 1; r >= 1; r--) {
+                  f.get(pFull).get(p).op(Op.i32Sub).i32(r).op(Op.i32Eq);
+                  f.if(() => call(r));
+                }
+              },
+            );
+            f.addTo(p, plan.rows).br(0);
           });
         });
       });

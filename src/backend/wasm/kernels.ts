@@ -27,9 +27,13 @@ import {
   type Epilogue,
   forwardRows,
   type GatherGeometry,
+  type GatherPlan,
   NO_EPILOGUE,
-  packPanels,
+  panelColumns,
 } from './gen_conv_gather.js';
+import { addPackPanel } from './gen_pack.js';
+import { ADAM_UPDATE, adamUpdate } from './adam.js';
+import { elementwise } from './binary.js';
 import { addAddChannels, addAffineChannels, addSqrt, addSumRows } from './gen_channels.js';
 import { addPad } from './gen_pad.js';
 import { addMaxPoolGrad, addMaxPoolGradExact, type PoolGeometry, tilesExactly } from './gen_max_pool_grad.js';
@@ -154,6 +158,24 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Attrs, dilat
 }
 
 /**
+ * Packs the filter into the gather kernel's panels (gen_conv_gather.ts; one generated loop per
+ * panel width, gen_pack.ts): the value for reduction row r and column co is
+ * heap[rows[r] + co * colStride] (float indices); the result holds KH*KW*Ci*CO floats.
+ */
+function packFilter(rt: KernelRuntime, g: GatherGeometry, plan: GatherPlan, packed: number, rows: Int32Array, colStride: number): void {
+  const K = rows.length;
+  const table = rt.malloc(K);
+  const t = table >>> 2;
+  const i32 = rt.i32;
+  for (let r = 0; r < K; r++) i32[t + r] = rows[r] * 4;
+  for (const { start, width } of panelColumns(g, plan)) {
+    const pack = rt.module(`pack:${width}:${colStride}`, (mod) => addPackPanel(mod, 'run', width, colStride));
+    pack.run(table, packed + start * K * 4, start * colStride * 4, K);
+  }
+  rt.free(table);
+}
+
+/**
  * Forward convolution of padded `xp` with a filter whose value for reduction row r and output
  * channel co is heap[rows[r] + co * colStride].
  */
@@ -173,8 +195,7 @@ function runGather(
   const kernel = rt.kernel(key, (mod) => addGatherConv(mod, 'run', g, plan, epilogue));
   const K = g.KH * g.KW * g.ci;
   const packed = rt.malloc(K * g.CO);
-  const heap = rt.f32;
-  packPanels(g, plan, heap, packed >>> 2, rows(heap), colStride);
+  packFilter(rt, g, plan, packed, rows(rt.f32), colStride);
   const xImage = g.Hp * g.Wp * g.ci * 4;
   const outImage = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
   const o = rt.offset(out);
@@ -457,7 +478,7 @@ function sum(args: KernelArgs, kernelName: string): TensorInfo | null {
   return out;
 }
 
-/** x + bias broadcast over the last axis (a bias add); other adds use the shipped kernel. */
+/** x + bias broadcast over the last axis (a bias add); equal shapes and scalars as in binary.ts; other adds use the shipped kernel. */
 function add(args: KernelArgs): TensorInfo {
   const { a, b } = args.inputs;
   const isBiasOf = (bias: TensorInfo, x: TensorInfo): boolean => {
@@ -474,7 +495,7 @@ function add(args: KernelArgs): TensorInfo {
   };
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(tf.Add, args);
   const [x, bias] = isBiasOf(b, a) ? [a, b] : isBiasOf(a, b) ? [b, a] : [null, null];
-  if (!x || !bias) return fallback(tf.Add, args);
+  if (!x || !bias) return elementwise('add', args) ?? fallback(tf.Add, args);
   const rt = runtimeFor(args.backend);
   const C = x.shape[x.shape.length - 1];
   const R = x.shape.reduce((p, d) => p * d, 1) / C;
@@ -725,7 +746,7 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
   return out;
 }
 
-const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo }[] = [
+const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => TensorInfo | TensorInfo[] }[] = [
   { kernelName: tf.Conv2D, kernelFunc: conv2D },
   { kernelName: tf.FusedConv2D, kernelFunc: fusedConv2D },
   { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput },
@@ -742,6 +763,10 @@ const ours: readonly { kernelName: string; kernelFunc: (args: KernelArgs) => Ten
   { kernelName: tf.Slice, kernelFunc: slice },
   { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum },
   { kernelName: tf.Add, kernelFunc: add },
+  { kernelName: ADAM_UPDATE, kernelFunc: adamUpdate },
+  { kernelName: tf.Sub, kernelFunc: (args) => elementwise('sub', args) ?? fallback(tf.Sub, args) },
+  { kernelName: tf.Multiply, kernelFunc: (args) => elementwise('mul', args) ?? fallback(tf.Multiply, args) },
+  { kernelName: tf.RealDiv, kernelFunc: (args) => elementwise('div', args) ?? fallback(tf.RealDiv, args) },
 ];
 
 /** Names of the kernels `registerWasmTrainingKernels` installs on the `wasm` backend. */

@@ -6,6 +6,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { ModuleBuilder } from './emitter.js';
 import { type PoolModule, type ThreadArg, WorkerPool } from './pool.js';
+import { wasmKernelVariant } from './variant.js';
 
 /** The parts of the Emscripten module and of BackendWasm the kernels use. */
 export interface WasmModuleLike {
@@ -63,8 +64,9 @@ export class KernelRuntime {
     this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   }
 
-  /** The compiled module for `key`, built by `build` on first use. */
-  kernel(key: string, build: (mod: ModuleBuilder) => void): Kernel {
+  /** The compiled module for `key` (per kernel variant, see variant.ts), built by `build` on first use. */
+  kernel(name: string, build: (mod: ModuleBuilder) => void): Kernel {
+    const key = `${wasmKernelVariant()}:${name}`;
     let kernel = this.modules.get(key);
     if (!kernel) {
       const builder = new ModuleBuilder(this.shared);

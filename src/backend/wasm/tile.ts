@@ -7,6 +7,7 @@
  * constant offsets from one pointer and the b_j consecutive vectors (or one float) at another.
  */
 import { type FunctionBuilder, Op, SimdOp, ValType } from './emitter.js';
+import { wasmKernelVariant } from './variant.js';
 
 export type Cols = number | 'scalar';
 
@@ -82,17 +83,19 @@ export function storeTile(
 
 /**
  * One rank-1 update: b_j = memory[bPtr + bOffset + j*16]; for each row i,
- * a = splat(memory[aPtr + aOffset(i)]); acc[i][j] += a * b_j.
+ * a = splat(memory[aPtr + aOffset(i)]) (or memory[aPtr[i] + aOffset(i)] with one pointer per row); acc[i][j] += a * b_j (one `relaxed_madd` in the
+ * relaxed-SIMD variant, see variant.ts).
  */
 export function rankOneUpdate(
   f: FunctionBuilder,
   tile: Tile,
-  aPtr: number,
+  aPtr: number | readonly number[],
   aOffset: (i: number) => number,
   bPtr: number,
   bOffset: number,
 ): void {
   const scalar = tile.cols === 'scalar';
+  const fused = !scalar && wasmKernelVariant() === 'relaxed-simd';
   tile.b.forEach((b, j) => {
     f.get(bPtr);
     if (scalar) f.f32Load(bOffset);
@@ -100,15 +103,19 @@ export function rankOneUpdate(
     f.set(b);
   });
   for (let i = 0; i < tile.rows; i++) {
-    f.get(aPtr);
+    f.get(typeof aPtr === 'number' ? aPtr : aPtr[i]);
     if (scalar) f.f32Load(aOffset(i));
     else f.v128Load32Splat(aOffset(i));
     f.set(tile.a);
     tile.b.forEach((b, j) => {
       const acc = tile.acc[i][j];
-      f.get(acc).get(tile.a).get(b);
-      if (scalar) f.op(Op.f32Mul, Op.f32Add);
-      else f.simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add);
+      if (fused) {
+        f.get(tile.a).get(b).get(acc).simd(SimdOp.f32x4RelaxedMadd);
+      } else {
+        f.get(acc).get(tile.a).get(b);
+        if (scalar) f.op(Op.f32Mul, Op.f32Add);
+        else f.simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add);
+      }
       f.set(acc);
     });
   }
