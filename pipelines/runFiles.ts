@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { WeightEvent } from '../src/checkpoint/index.js';
 import type { AttributeDataset, SplitView } from '../src/data/attributeDataset.js';
+import type { EvalLine } from '../src/log/runEvents.js';
 import type { LogRecord } from '../src/log/trainingLog.js';
 import type { ModelMeta } from '../src/model/index.js';
 import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
@@ -76,15 +77,7 @@ export const progressFields = (record: LogRecord, weights: Vector, valAccuracy: 
   return fields;
 };
 
-export interface EvalLine {
-  readonly iteration: number;
-  readonly split: string;
-  readonly images: number;
-  readonly meanAccuracy: number;
-  readonly meanBalancedAccuracy: number;
-  readonly meanLoss: number;
-  readonly loss: readonly number[];
-}
+export type { EvalLine } from '../src/log/runEvents.js';
 
 /** The evaluations of evals.jsonl up to an iteration (a torn last line from a kill ends the list). */
 export const readEvals = async (path: string, upTo: number): Promise<EvalLine[]> => {

@@ -6,9 +6,8 @@ import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
-import { loadImageInto } from '../../src/data/images.js';
-import { predictionJson, type TaskProbability, taskProbabilities } from '../../src/model/probabilities.js';
-import { openModel } from './modelDir.js';
+import { predictionJson, type TaskProbability } from '../../src/model/probabilities.js';
+import { predictImages } from '../../pipelines/predict.js';
 
 const usage = `usage: awmtl predict --model DIR [--json] [--threshold P] [--skip-bad-images] IMAGE...
 
@@ -65,35 +64,11 @@ export const predictCommand = async (argv: readonly string[]): Promise<number> =
   } catch (error) {
     return fail((error as Error).message, 1);
   }
-  const opened = await openModel(modelDir);
-  if (E.isLeft(opened)) return fail(opened.left, 1);
-  const { trainer, image, meta } = opened.right;
-  const per = image.height * image.width * 3;
-  const results: { image: string; attributes: TaskProbability[] }[] = [];
-  let failed = 0;
-  const chunk = 32;
-  try {
-    for (let start = 0; start < images.length; start += chunk) {
-      const paths = images.slice(start, start + chunk);
-      const data = new Float32Array(paths.length * per);
-      const good: string[] = [];
-      for (const path of paths) {
-        const loaded = await loadImageInto(path, data, good.length * per, image);
-        if (E.isLeft(loaded)) {
-          if (!flagOption(parsed.right, 'skip-bad-images')) return fail(loaded.left.message, 1);
-          process.stderr.write(`awmtl predict: skipped ${loaded.left.message}\n`);
-          failed += 1;
-          continue;
-        }
-        good.push(path);
-      }
-      if (good.length === 0) continue;
-      const logits = await trainer.predict({ images: data.subarray(0, good.length * per), size: good.length, height: image.height, width: image.width, channels: 3 });
-      good.forEach((path, i) => results.push({ image: path, attributes: taskProbabilities(logits, i, meta.tasks) }));
-    }
-  } finally {
-    opened.right.dispose();
-  }
+  const predicted = await predictImages(modelDir, images, { skipBadImages: flagOption(parsed.right, 'skip-bad-images') });
+  if (E.isLeft(predicted)) return fail(predicted.left.message, 1);
+  for (const skipped of predicted.right.skipped) process.stderr.write(`awmtl: predict: skipped ${skipped.message}\n`);
+  const failed = predicted.right.skipped.length;
+  const results = predicted.right.predictions.map((p) => ({ image: p.image, attributes: p.tasks }));
   if (flagOption(parsed.right, 'json')) {
     process.stdout.write(`${JSON.stringify(results.map((r) => ({ image: r.image, tasks: predictionJson(r.attributes, threshold.right) })))}\n`);
   } else {

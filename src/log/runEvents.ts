@@ -39,8 +39,8 @@ export type DecisionEvent =
   | { readonly type: 'decision'; readonly iteration: number; readonly updated: true; readonly weights: readonly number[] }
   | { readonly type: 'decision'; readonly iteration: number; readonly updated: false; readonly reason: string };
 
-export interface EvalEvent {
-  readonly type: 'eval';
+/** One line of a run's evals.jsonl: an interim evaluation. */
+export interface EvalLine {
   readonly iteration: number;
   readonly split: string;
   readonly images: number;
@@ -49,6 +49,10 @@ export interface EvalEvent {
   readonly meanLoss: number;
   /** Per-task loss on the evaluated images. */
   readonly loss: readonly number[];
+}
+
+export interface EvalEvent extends EvalLine {
+  readonly type: 'eval';
 }
 
 /** The log file was truncated (a new run in the same folder, or a resume rewriting it): start over. */
