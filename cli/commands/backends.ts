@@ -4,6 +4,7 @@
  * package, its version and whether it loaded CUDA; wasm: the build it runs), plus what
  * `--backend auto` takes. Exit 0 whatever is found; 2 for bad usage.
  */
+import { reportFailure } from '../fail.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendAvailability, listBackends } from '../../src/backend/available.js';
 import { describeAdapter, type AdapterDescription } from '../../src/backend/webgpu.js';
@@ -35,8 +36,7 @@ const detailText = (b: BackendAvailability): string => {
 export const backendsCommand = async (argv: readonly string[]): Promise<number> => {
   const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (E.isLeft(parsed)) {
-    process.stderr.write(`awmtl backends: ${parsed.left.message}\n`);
-    return 2;
+    return reportFailure('backends', parsed.left.message, 2);
   }
   if (flagOption(parsed.right, 'help')) {
     process.stdout.write(`${usage}\n`);

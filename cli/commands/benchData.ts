@@ -3,6 +3,7 @@
  * figures that used to be wall-clock assertions of test/data/*-perf.test.ts, printed instead
  * (src/bench/decode.ts, src/bench/celebaLoad.ts).
  */
+import { reportFailure } from '../fail.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -34,10 +35,7 @@ export const benchDecodeCommand = async (argv: readonly string[]): Promise<numbe
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   };
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl bench decode: ${message}\n`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('bench decode', message, code);
   const parsed = parseCommandArgs(argv, spec);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   const p = parsed.right;
@@ -85,7 +83,7 @@ export const celebaLoadUsage = (): string =>
 export const benchCelebaLoadCommand = async (argv: readonly string[]): Promise<number> => {
   const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (E.isLeft(parsed)) {
-    process.stderr.write(`awmtl bench celeba-load: ${parsed.left.message}\n`);
+    process.stderr.write(`awmtl: bench celeba-load: ${parsed.left.message}\n`);
     return 2;
   }
   if (flagOption(parsed.right, 'help')) {
@@ -110,7 +108,7 @@ export const benchCelebaLoadCommand = async (argv: readonly string[]): Promise<n
     );
     return 0;
   } catch (error) {
-    process.stderr.write(`awmtl bench celeba-load: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`awmtl: bench celeba-load: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 };

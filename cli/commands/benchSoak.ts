@@ -11,6 +11,7 @@
  * The samples come from the run's own progress callback (RunUi.progress), so the training loop
  * is the one users run.
  */
+import { reportFailure } from '../fail.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,10 +78,7 @@ const usage = (): string =>
   ].join('\n');
 
 export const benchSoakCommand = async (argv: readonly string[]): Promise<number> => {
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl bench soak: ${message}\n`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('bench soak', message, code);
   const spec = { ...trainOptionSpec(), 'sample-every': { type: 'string' as const } };
   const own = parseCommandArgs(argv, spec);
   if (E.isLeft(own)) return fail(own.left.message);

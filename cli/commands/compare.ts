@@ -272,10 +272,7 @@ export const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word
 /** --plan and --collect: no training here (the dataset is loaded only to turn --epochs or --dwa-level epoch into iterations). */
 const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const { pipeline, partial } = args;
-  const fail = (message: string): number => {
-    process.stderr.write(`awmtl compare: ${message}\n`);
-    return 1;
-  };
+  const fail = (message: string): number => reportFailure('compare', message, 1);
   let perEpoch: number | undefined;
   if (args.epochs !== undefined || args.dwaLevel === 'epoch') {
     const loaded = await pipeline.load(partial.data, partial.dataOptions, args.seeds[0]);
@@ -298,7 +295,7 @@ const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const result = await collectComparison(config);
   if (E.isLeft(result)) return fail(result.left.message);
   process.stdout.write(args.json ? `${compareJson(result.right.table)}\n` : result.right.markdown);
-  for (const f of result.right.failures) process.stderr.write(`awmtl compare: ${f.strategy} seed ${f.seed}: ${f.message}\n`);
+  for (const f of result.right.failures) process.stderr.write(`awmtl: compare: ${f.strategy} seed ${f.seed}: ${f.message}\n`);
   process.stderr.write(`collected ${result.right.table.rows.reduce((a, r) => a + r.runs, 0)} of ${plannedRuns(config).length} runs; written in ${out}: ${result.right.files.join(', ')}\n`);
   return result.right.failures.length > 0 ? 1 : 0;
 };

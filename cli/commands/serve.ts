@@ -2,6 +2,7 @@
  * `awmtl serve --model DIR` (a page that runs the model in the browser) and
  * `awmtl serve --run DIR` (the live dashboard of a run).
  */
+import { reportFailure } from '../fail.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -33,10 +34,7 @@ export const serveCommand = async (argv: readonly string[]): Promise<number> => 
     host: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
-  const fail = (message: string, code = 2): number => {
-    process.stderr.write(`awmtl serve: ${message}\n${code === 2 ? "(see 'awmtl serve --help')\n" : ''}`);
-    return code;
-  };
+  const fail = (message: string, code = 2): number => reportFailure('serve', message, code);
   if (E.isLeft(parsed)) return fail(parsed.left.message);
   if (flagOption(parsed.right, 'help')) {
     process.stdout.write(`${usage}\n`);

@@ -120,5 +120,5 @@ maybe('--pipeline folder: a malformed label file stops the run with one line nam
   writeFileSync(join(data, 'labels.csv'), csv.join('\n'));
   const run = await runCli(['train', '--pipeline', 'folder', '--data', data, '--out', join(root, 'bad-run'), '--iterations', '2']);
   t.is(run.code, 1);
-  t.is(run.stderr.trim().split('\n').pop(), `awmtl train: ${join(data, 'labels.csv')} line 6, column 7 (split): unknown split "training" (expected train, val or test)`);
+  t.is(run.stderr.trim().split('\n').pop(), `awmtl: train: ${join(data, 'labels.csv')} line 6, column 7 (split): unknown split "training" (expected train, val or test)`);
 });

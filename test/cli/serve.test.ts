@@ -148,7 +148,7 @@ test('the model routes serve the model folder, the wasm binaries and --images, a
 test('serve: usage errors exit 2 before anything loads, a folder that is no model exits 1', async (t) => {
   const both = await runCli(['serve', '--model', tmp, '--run', tmp]);
   t.is(both.code, 2);
-  t.regex(both.stderr, /^awmtl serve: give --model DIR or --run DIR/);
+  t.regex(both.stderr, /^awmtl: serve: give --model DIR or --run DIR/);
   t.is((await runCli(['serve', '--run', tmp, '--port', '70000'])).code, 2);
   t.is((await runCli(['serve', '--run', tmp, '--images', tmp])).code, 2);
   const none = await runCli(['serve', '--model', tmp]);
