@@ -44,7 +44,7 @@ test('bench step delegates to the step benchmark; unknown benchmarks are usage e
   t.true(positive(out.imagesPerSecond));
   const bad = await runCli(['bench', 'disk']);
   t.is(bad.code, 2);
-  t.regex(bad.stderr, /unknown benchmark "disk" \(input, step, soak, decode or celeba-load\)/);
+  t.regex(bad.stderr, /unknown benchmark "disk" \(input, step, soak, decode, celeba-load or startup\)/);
   const phase = await runCli(['bench', 'input', '--data', FIXTURE, '--phases', 'decode,nap']);
   t.is(phase.code, 2);
   t.regex(phase.stderr, /unknown phase "nap"/);

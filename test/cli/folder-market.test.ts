@@ -85,15 +85,18 @@ maybe('--pipeline folder on real Market crops (present in ../shared/data/market1
 
   const predicted = await runCli(['predict', '--model', out, '--json', images[0], images[39]]);
   t.is(predicted.code, 0, predicted.stderr);
-  const results = JSON.parse(predicted.stdout) as { image: string; attributes: Record<string, number | Record<string, number>> }[];
+  type TaskJson = { probability: number; class: string; classes?: Record<string, number> };
+  const results = JSON.parse(predicted.stdout) as { image: string; tasks: Record<string, TaskJson> }[];
   t.is(results.length, 2);
   for (const r of results) {
-    t.deepEqual(Object.keys(r.attributes), ['camera', 'hat', 'backpack', 'gender', 'age']);
-    const cameras = Object.keys(r.attributes.camera as Record<string, number>);
+    t.deepEqual(Object.keys(r.tasks), ['camera', 'hat', 'backpack', 'gender', 'age']);
+    const cameras = Object.keys(r.tasks.camera.classes ?? {});
     t.true(cameras.every((c) => /^[1-6]$/.test(c)) && cameras.length >= 2, cameras.join(','));
-    t.deepEqual(Object.keys(r.attributes.gender as Record<string, number>), ['female', 'male']);
-    t.true(typeof r.attributes.hat === 'number');
-    t.true(typeof r.attributes.backpack === 'number');
+    t.true(cameras.includes(r.tasks.camera.class), 'the top class is one of the classes');
+    // A two-valued column keeps its value names.
+    t.true(['female', 'male'].includes(r.tasks.gender.class), r.tasks.gender.class);
+    t.true(typeof r.tasks.hat.probability === 'number' && ['no', 'yes'].includes(r.tasks.hat.class));
+    t.true(typeof r.tasks.backpack.probability === 'number');
   }
   const [info, shown] = await Promise.all([
     runCli(['dataset', 'info', '--pipeline', 'folder', '--data', data, '--json']),

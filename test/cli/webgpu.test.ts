@@ -90,17 +90,17 @@ gpuTest(`a model trained on webgpu predicts the same on wasm (1e-4)${skipNote}`,
   const [gpu, wasm] = await Promise.all([predict('webgpu'), predict('wasm')]);
   t.is(gpu.code, 0, gpu.stderr);
   t.is(wasm.code, 0, wasm.stderr);
-  type Row = { image: string; attributes: Record<string, number> };
+  type Row = { image: string; tasks: Record<string, { probability: number }> };
   const a = JSON.parse(gpu.stdout) as Row[];
   const b = JSON.parse(wasm.stdout) as Row[];
   t.is(a.length, images.length);
   t.deepEqual(a.map((r) => r.image), b.map((r) => r.image));
   let worst = 0;
   a.forEach((row, i) => {
-    const names = Object.keys(row.attributes);
+    const names = Object.keys(row.tasks);
     t.is(names.length, 40);
-    t.deepEqual(names, Object.keys(b[i].attributes));
-    for (const n of names) worst = Math.max(worst, Math.abs(row.attributes[n] - b[i].attributes[n]));
+    t.deepEqual(names, Object.keys(b[i].tasks));
+    for (const n of names) worst = Math.max(worst, Math.abs(row.tasks[n].probability - b[i].tasks[n].probability));
   });
   t.log(`largest probability difference ${worst.toExponential(2)}`);
   t.true(worst <= 1e-4, `largest difference ${worst}`);

@@ -57,7 +57,7 @@ test.serial('every entry point imports under plain Node, and the installed bin p
       testing: typeof testing.expectedMarble, data: typeof data.binaryTask, pipes: pipes.pipelineNames(),
     }));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', body], { cwd: project });
-  t.deepEqual(JSON.parse(stdout), { main: 'function', ops: 'function', w: 'function', testing: 'function', data: 'function', pipes: ['celeba', 'market1501', 'duke'] });
+  t.deepEqual(JSON.parse(stdout), { main: 'function', ops: 'function', w: 'function', testing: 'function', data: 'function', pipes: ['celeba', 'market1501', 'duke', 'folder'] });
   const bin = join(project, 'node_modules', '.bin', 'awmtl');
   const started = performance.now();
   const help = await run(bin, ['--help'], { cwd: project });
