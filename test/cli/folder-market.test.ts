@@ -115,7 +115,7 @@ maybe('--pipeline folder on real Market crops (present in ../shared/data/market1
   t.regex(text.stdout, /\n\s+gender\s+[01]\.\d{3}\s+(female|male)\s+\(female [01]\.\d{3}, male [01]\.\d{3}\)/);
 });
 
-maybe('--pipeline folder: a malformed label file stops the run with one line naming file, line and column (exit 1)', async (t) => {
+maybe('--pipeline folder: a malformed label file stops the run with one line naming file, line and column (exit 1) (needs ../shared/data/market1501-dev)', async (t) => {
   const data = join(root, 'bad');
   writeFolder(data);
   const csv = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n');
