@@ -20,7 +20,7 @@ const FIXTURE = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, 
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-webgpu-cli-'));
 test.after.always(() => rmSync(tmp, { recursive: true, force: true }));
 
-const ITERATIONS = 6;
+const ITERATIONS = 10; // the ten iterations
 const trainArgs = (out: string, backend: string): string[] => [
   'train', '--pipeline', 'celeba', '--data', FIXTURE, '--out', out, '--iterations', String(ITERATIONS), '--size', '16',
   '--batch-size', '4', '--k', '2', '--eval-every', '0', '--eval-limit', '16', '--checkpoint-every', String(ITERATIONS),
