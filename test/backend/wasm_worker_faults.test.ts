@@ -37,13 +37,18 @@ test.before(async () => {
   await selectBackend({ backend: 'wasm', threads: 2, log: () => {} });
 });
 
-test.serial('a healthy pool runs the op on its worker', (t) => {
+test.serial('a healthy pool runs the op on its worker', async (t) => {
   freshPool();
   const before = rt().remoteCalls;
   const out = splitOp();
   t.is(out.length, 16);
-  // This thread takes chunks too, and may take all of them before the worker wakes: try a few times.
-  for (let i = 0; i < 50 && rt().remoteCalls === before; i++) splitOp();
+  // This thread takes chunks too, and may take all of them before a freshly started worker is up
+  // (on an idle machine a tight loop ends before it is): try again, giving it time, for up to 20 s.
+  const end = Date.now() + 20_000;
+  while (rt().remoteCalls === before && Date.now() < end) {
+    splitOp();
+    await new Promise((r) => setTimeout(r, 20));
+  }
   t.true(rt().remoteCalls > before, 'the op must reach the worker for the fault tests to mean anything');
 });
 
