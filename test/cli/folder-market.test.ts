@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { loadPedestrianAttributesSync } from '../../src/data/pedestrian.js';
+import { testWithData } from '../sharedData.js';
 import { repoRoot, runCli } from './run.js';
 
 const MARKET = join(repoRoot, '../shared/data/market1501-dev');
-const present = existsSync(join(MARKET, 'bounding_box_train')) && existsSync(join(MARKET, 'market_attribute.mat'));
-const maybe = present ? test : test.skip;
+const NEEDS = [join(MARKET, 'bounding_box_train'), join(MARKET, 'market_attribute.mat')];
 const root = mkdtempSync(join(tmpdir(), 'awmtl-folder-market-'));
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
@@ -51,7 +51,7 @@ const writeFolder = (dir: string): { images: string[]; lines: string[] } => {
   return { images, lines };
 };
 
-maybe('--pipeline folder on real Market crops (present in ../shared/data/market1501-dev): trains, evaluates and predicts binary and multi-class columns, missing cells, a split column', async (t) => {
+testWithData(NEEDS, '--pipeline folder on real Market crops: trains, evaluates and predicts binary and multi-class columns, missing cells, a split column', async (t) => {
   const data = join(root, 'data');
   const { images, lines } = writeFolder(data);
   t.is(lines.length, 41);
@@ -115,7 +115,7 @@ maybe('--pipeline folder on real Market crops (present in ../shared/data/market1
   t.regex(text.stdout, /\n\s+gender\s+[01]\.\d{3}\s+(female|male)\s+\(female [01]\.\d{3}, male [01]\.\d{3}\)/);
 });
 
-maybe('--pipeline folder: a malformed label file stops the run with one line naming file, line and column (exit 1) (needs ../shared/data/market1501-dev)', async (t) => {
+testWithData(NEEDS, '--pipeline folder: a malformed label file stops the run with one line naming file, line and column (exit 1)', async (t) => {
   const data = join(root, 'bad');
   writeFolder(data);
   const csv = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n');

@@ -1,15 +1,14 @@
 import test from 'ava';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { loadCelebaDataset } from '../../src/data/celeba.js';
 import { parseIdentities } from '../../src/data/celeba/identity.js';
 import { repoRoot } from '../cli/run.js';
+import { testWithData } from '../sharedData.js';
 
 const REAL = join(repoRoot, '../shared/data/celeba-6k');
-const present = existsSync(join(REAL, 'identity_CelebA.txt'));
-const maybe = present ? test : test.skip;
 const root = mkdtempSync(join(tmpdir(), 'awmtl-celeba-id-'));
 test.after.always(() => rmSync(root, { recursive: true, force: true }));
 
@@ -23,7 +22,7 @@ test('parseIdentities reads image -> person, CRLF and blank lines, and names the
   t.true(E.isLeft(dup) && /line 2: image id 000001.jpg is listed twice \(first on line 1\)/.test(dup.left.message));
 });
 
-maybe('real CelebA faces (../shared/data/celeba-6k): a seeded split groups by identity, no person in two splits; without the file it says the split is by image', async (t) => {
+testWithData([join(REAL, 'identity_CelebA.txt')], 'real CelebA faces: a seeded split groups by identity, no person in two splits; without the file it says the split is by image', async (t) => {
   const loaded = await loadCelebaDataset({ dir: REAL, split: '0.8,0.1,0.1', seed: 4, onlyPresentImages: true })();
   if (E.isLeft(loaded)) return t.fail(loaded.left.message);
   const ds = loaded.right;

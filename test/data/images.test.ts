@@ -281,8 +281,9 @@ test('JPEG fast path decodes exactly like Jimp.fromBuffer; JPEGs with EXIF go th
   if (E.isLeft(slow)) return t.fail(slow.left.message);
   t.is(slow.right.channels, 4);
   t.is(slow.right.width, 33);
-  for (let i = 0; i < 33 * 41; i++) if (slow.right.data[i * 4] !== fast.right.data[i * 3]) return t.fail(`pixel ${i} differs`);
-  t.pass();
+  let differing = 0;
+  for (let i = 0; i < 33 * 41; i++) if (slow.right.data[i * 4] !== fast.right.data[i * 3]) differing += 1;
+  t.is(differing, 0, 'the Exif path decodes to the same pixels');
 });
 
 const REAL = join(process.cwd(), '..', 'shared', 'data', 'celeba');
