@@ -131,4 +131,5 @@ export const prepareVerifyCommand = (config: TrainConfig, cache: string | false 
   return args.join(' ');
 };
 
-const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+/** A word as a POSIX shell reads it back (quoted when it holds anything beyond a safe set). */
+export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);

@@ -6,6 +6,7 @@
  * the comparison table (Markdown, or with --json the table as JSON); the table,
  * its pictures and every run are written under OUT (see pipelines/compare.ts).
  */
+import { shellWord } from '../../pipelines/runFiles.js';
 import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
@@ -267,7 +268,6 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
 };
 
 /** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
-export const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 /** --plan and --collect: no training here (the dataset is loaded only to turn --epochs or --dwa-level epoch into iterations). */
 const planOrCollect = async (args: CompareArgs): Promise<number> => {

@@ -1,5 +1,5 @@
 /**
- * A run folder's lock: `DIR/.awmtl.lock`, created with O_EXCL (through a
+ * A folder's lock (a run folder's `DIR/.awmtl.lock`, a cache's `prepare.lock`), created with O_EXCL (through a
  * hard link of a complete temporary file, so a reader never sees a torn lock)
  * and holding the owner's pid, host and start time. A second process that
  * wants the folder gets a {@link LockError} naming the holder; a lock whose
@@ -50,6 +50,8 @@ export const pidAlive = (pid: number): boolean => {
 };
 
 const parseOwner = (text: string): LockOwner | undefined => {
+  // A bare pid (the form of older lock files) is a holder on this host.
+  if (/^\s*\d+\s*$/.test(text)) return { pid: Number(text.trim()), host: hostname(), started: '', command: '' };
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
     return typeof o.pid === 'number' ? { pid: o.pid, host: String(o.host ?? ''), started: String(o.started ?? ''), command: String(o.command ?? '') } : undefined;
@@ -70,12 +72,12 @@ const locked = (dir: string, owner: LockOwner): LockError => ({
 /** A lock is dead when its pid no longer runs here (a lock from another host is never taken over). */
 const isDead = (owner: LockOwner | undefined): boolean => owner === undefined || (owner.host === hostname() && !pidAlive(owner.pid));
 
-/** Takes the lock of `dir` (which must exist) for this process. */
-export const acquireRunLock = (dir: string, command = process.argv.slice(2).join(' ')): E.Either<LockError, RunLock> => {
-  const path = join(dir, LOCK_FILE);
+/** Takes the lock of `dir` (which must exist) for this process; `file` names the lock file in it. */
+export const acquireRunLock = (dir: string, command = process.argv.slice(2).join(' '), file = LOCK_FILE): E.Either<LockError, RunLock> => {
+  const path = join(dir, file);
   const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command };
   const text = `${JSON.stringify(me)}\n`;
-  const tmp = join(dir, `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+  const tmp = join(dir, `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`);
   let tookOverFrom: LockOwner | undefined;
   try {
     writeFileSync(tmp, text, { mode: 0o644 });

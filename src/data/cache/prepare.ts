@@ -10,10 +10,11 @@
  * never an index pointing at partial shards. A lock file (with the writer's
  * pid) keeps two prepares from writing one folder at once.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
+import { acquireRunLock } from '../../run/lock.js';
 import type { Crop, ImageError } from '../images.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { type DecodeOutput, type DecodeTask, performDecode } from '../workers/work.js';
@@ -52,39 +53,16 @@ export type PrepareError = { readonly _tag: 'PrepareError'; readonly dir: string
 
 export const prepareError = (dir: string, message: string): PrepareError => ({ _tag: 'PrepareError', dir, message: `cache ${dir}: ${message}` });
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/** Takes the folder's lock; a lock left by a dead process is taken over. */
+/** Takes the folder's lock (src/run/lock.ts); a lock left by a dead process is taken over. */
 export const lockCacheFolder = (dir: string): E.Either<PrepareError, () => void> => {
-  const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return E.right(() => rmSync(path, { force: true }));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return E.left(prepareError(dir, `cannot create ${LOCK_FILE} (${(error as Error).message})`));
-      let pid = NaN;
-      try {
-        pid = Number(readFileSync(path, 'utf8').trim());
-      } catch {
-        // vanished meanwhile: try again
-      }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        return E.left(prepareError(dir, `another awmtl prepare (pid ${pid}) is writing this cache`));
-      }
-      rmSync(path, { force: true });
-    }
-  }
-  return E.left(prepareError(dir, `cannot take ${LOCK_FILE}`));
+  const locked = acquireRunLock(dir, 'prepare', LOCK_FILE);
+  if (E.isRight(locked)) return E.right(() => locked.right.release());
+  return E.left(
+    prepareError(
+      dir,
+      locked.left._tag === 'Locked' ? `another awmtl prepare (pid ${locked.left.owner.pid}) is writing this cache` : `cannot take ${LOCK_FILE} (${locked.left.message})`,
+    ),
+  );
 };
 
 const syncDir = (dir: string): void => {
