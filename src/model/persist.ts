@@ -81,7 +81,7 @@ export const loadModel = async (dir: string): Promise<Either<ModelError, { reado
       message: `tasks need ${width} logits but ${join(dir, MODEL_JSON)} outputs ${outputWidth(model)}`,
     });
   }
-  const bad = nonFiniteWeight(model);
+  const bad = await nonFiniteWeight(model);
   if (bad !== undefined) {
     model.dispose();
     return left({
@@ -93,10 +93,13 @@ export const loadModel = async (dir: string): Promise<Either<ModelError, { reado
   return right({ model, meta: meta.right });
 };
 
-/** The first weight of a model with NaN or infinite entries, and how many (one read-back per weight). */
-export const nonFiniteWeight = (model: tf.LayersModel): { readonly name: string; readonly count: number } | undefined => {
+/**
+ * The first weight of a model with NaN or infinite entries, and how many. Read with data(), not
+ * dataSync(): a GPU backend cannot read synchronously in Node.
+ */
+export const nonFiniteWeight = async (model: tf.LayersModel): Promise<{ readonly name: string; readonly count: number } | undefined> => {
   for (const w of model.weights) {
-    const values = w.read().dataSync();
+    const values = await w.read().data();
     let count = 0;
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count += 1;
     if (count > 0) return { name: w.originalName, count };
