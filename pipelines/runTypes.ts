@@ -1,13 +1,14 @@
 /**
  * The shapes of a training run shared by its parts (pipelines/train.ts,
  * evaluate.ts, compare.ts and the CLI): the run's configuration, how it talks
- * to its user, its errors and its summary. Types only, so every part can
- * import them without importing each other.
+ * to its user, its errors and its summary, and the library's defaults for a
+ * config; every part imports them here rather than from each other.
  */
 import type { ImageOptions } from '../src/data/images.js';
 import type { ValDraw } from '../src/data/sampler.js';
 import type { LossKind } from '../src/train/losses.js';
-import type { OptimizerConfig } from '../src/train/optimizers.js';
+import { ADAM_DEFAULTS, type OptimizerConfig } from '../src/train/optimizers.js';
+import { DEFAULT_BACKBONE } from '../src/model/backbones.js';
 import type { Vector } from '../src/weighting/index.js';
 import type { SplitEvaluation } from './evaluate.js';
 
@@ -112,9 +113,9 @@ export const trainConfig = (
   pipeline: 'custom',
   data: '',
   dataOptions: {},
-  backbone: 'small-cnn',
+  backbone: DEFAULT_BACKBONE,
   loss: 'bce',
-  optimizer: { name: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+  optimizer: ADAM_DEFAULTS,
   batchSize: 32,
   valBatchSize: fields.batchSize ?? 32,
   valDraw: 'replacement',
