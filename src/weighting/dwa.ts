@@ -8,7 +8,7 @@
  *   lambda = 1 before the first update.
  *
  * LibMTL's epoch-level DWA is the same rule with k = the iterations of one
- * epoch (`awmtl compare --dwa-level epoch` sets it; with `awmtl train`, pass
+ * epoch (`awmtl compare --level epoch` sets it, from `epochLevel`; with `awmtl train`, pass
  * `--k` = ceil(train images / batch size)). A window whose previous mean is not
  * a positive finite number (r undefined) skips the update and keeps the weights.
  */
@@ -42,6 +42,7 @@ export const dwa: StrategyDefinition = {
     k: `window length in iterations (epoch level: the iterations of one epoch); updates at t >= 2k with t % k == 0 (default ${DEFAULT_K})`,
     temperature: `DWA's softmax temperature T, > 0 (default ${DWA_TEMPERATURE})`,
   },
+  epochLevel: { param: 'k' },
   create: (params) =>
     pipe(
       rejectUnknown('dwa', params, ['k', 'temperature']),

@@ -90,5 +90,12 @@ export interface StrategyDefinition {
   readonly summary: string;
   /** Which parameters it accepts, with a one-line description each. */
   readonly paramsHelp: Readonly<Record<string, string>>;
+  /**
+   * Present when the strategy has an epoch-level form (LibMTL's epoch-level DWA):
+   * the parameter (an iteration count, e.g. 'k') that, set to the iterations of
+   * one epoch, gives it. `awmtl compare --level epoch` sets it on every strategy
+   * that declares one; the others run unchanged.
+   */
+  readonly epochLevel?: { readonly param: string };
   readonly create: (params: StrategyParams) => E.Either<StrategyParamError, WeightingStrategy>;
 }
