@@ -1,5 +1,5 @@
 import { defer, finalize, map, type Observer, type OperatorFunction, Subject } from 'rxjs';
-import type { StepRecord } from '../src/step.js';
+import type { StepRecord } from '../src/train/step.js';
 import type { Vector, WeightDecision, WeightingStrategy } from '../src/weighting/index.js';
 import { feedWeights } from './feedWeights.js';
 import { weightUpdates } from './weightUpdates.js';

@@ -1,5 +1,5 @@
 import { concat, defer, from, type OperatorFunction, skip } from 'rxjs';
-import type { StepRecord } from '../src/step.js';
+import type { StepRecord } from '../src/train/step.js';
 import type { Vector, WeightingStrategy } from '../src/weighting/index.js';
 import { adaptWeights, type AdaptedRecord } from './adaptWeights.js';
 import { type StepFunction, trainStep } from './trainStep.js';

@@ -1,5 +1,5 @@
 import { concatMap, defer, from, isObservable, map, type ObservableInput, of, type OperatorFunction } from 'rxjs';
-import type { StepRecord, StepRequest, StepResult } from '../src/step.js';
+import type { StepRecord, StepRequest, StepResult } from '../src/train/step.js';
 import type { Vector } from '../src/weighting/index.js';
 
 /** A step implementation: the TensorFlow.js trainer, or a pure fake in tests. */

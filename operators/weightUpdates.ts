@@ -1,5 +1,5 @@
 import { map, type OperatorFunction, pipe } from 'rxjs';
-import type { StepResult } from '../src/step.js';
+import type { StepResult } from '../src/train/step.js';
 import type { StrategyInput, WeightDecision, WeightingStrategy } from '../src/weighting/index.js';
 import { decideWeights } from './decideWeights.js';
 import { windowedTrend } from './windowedTrend.js';

@@ -19,7 +19,7 @@
  * checkpoint to resume from.
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
-import type { LayersModel } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, defer, lastValueFrom, startWith, Subject, take, tap } from 'rxjs';
@@ -36,7 +36,7 @@ import type { RunLock } from '../src/run/lock.js';
 import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/trainingLog.js';
 import { buildModel, describeModelError, loadModel, saveModel } from '../src/model/index.js';
 import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
-import { withInGraphWeighting } from '../src/train/inGraph.js';
+import { withInGraphWeighting } from '../src/train/withInGraphWeighting.js';
 import { createTrainer, describeTrainerError, type Trainer, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector } from '../src/weighting/index.js';
 import { BatchFailure, openBatchSources } from './batches.js';
@@ -240,7 +240,7 @@ const trainInFolder = async (
   let checkpointWeights: Vector | undefined;
   let checkpointIteration = -1;
   let trainerState: unknown;
-  let model: LayersModel;
+  let model: tf.LayersModel;
   if (resume) {
     const checkpoint = await readCheckpoint(out);
     if (E.isLeft(checkpoint)) return E.left(runError(`cannot resume: ${formatCheckpointError(checkpoint.left)}`));
@@ -283,7 +283,7 @@ const trainInFolder = async (
   }
   const start = history.length;
   // In-graph strategies (UW, GradNorm) train their weights with the network; the wrapper reports them and owns them.
-  const inGraph = strategy.inGraph?.(m);
+  const inGraph = strategy.inGraph?.(m, tf);
   const classWeights = config.loss === 'wbce' ? balancedClassWeights(tasks, countLabels(tasks, dataset.splits.train)) : undefined;
   const trainerE = createTrainer({
     model,

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
-import type { StepRecord } from '../step.js';
+import type { StepRecord } from '../train/step.js';
 import type { WeightDecision } from '../weighting/strategy.js';
 import { type LineError, parseLossLine } from './lossLine.js';
 

@@ -3,7 +3,7 @@
  * logic, with no TensorFlow.js involved.
  *
  * - {@link fakeStep}: a deterministic step with the training-step contract
- *   (src/step.ts): each task's loss falls as the weight it was trained with
+ *   (src/train/step.ts): each task's loss falls as the weight it was trained with
  *   accumulates, so a weighting rule visibly feeds back into the losses.
  * - {@link lossSeries}: per-iteration step results from a formula.
  * - {@link seriesMarble} / {@link expectedMarble}: the marble and values of a
@@ -28,7 +28,7 @@
  * });
  * ```
  */
-import type { StepRequest, StepResult } from '../step.js';
+import type { StepRequest, StepResult } from '../train/step.js';
 import type { WeightDecision, WeightingStrategy } from '../weighting/strategy.js';
 import { columnMeans, ones, type Vector } from '../weighting/vector.js';
 import { lossTrend } from '../weighting/vlt.js';

@@ -19,9 +19,9 @@ export {
   type BatchNormMode,
   type EvaluateResult,
   type ImageInput,
-  type StepResult,
   type Trainer,
   type TrainerError,
   type TrainerOptions,
 } from './trainer.js';
-export type { AfterStepContext, CombineContext, InGraphWeighting, SavedVariable } from './weighting.js';
+export type { StepRecord, StepRequest, StepResult } from './step.js';
+export type { AfterStepContext, CombineContext, InGraphWeighting, SavedVariable } from './inGraphWeighting.js';

@@ -7,7 +7,7 @@
  */
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { parseOptimizerConfig, type OptimizerConfig } from './optimizers.js';
-import type { SavedVariable } from './weighting.js';
+import type { SavedVariable } from './inGraphWeighting.js';
 
 export const TRAINER_STATE_FORMAT = 'awmtl-trainer-state';
 export const TRAINER_STATE_VERSION = 1;

@@ -18,7 +18,8 @@ import { logitLayout, type TaskSpec } from '../tasks.js';
 import { checkLabels, type ClassWeights, LOSS_KINDS, taskLosses, type LabelError, type LossKind } from './losses.js';
 import { createOptimizer, parseOptimizerConfig, type OptimizerConfig, type OptimizerConfigError } from './optimizers.js';
 import { decodeFloat32, decodeTrainerState, encodeFloat32, TRAINER_STATE_FORMAT, TRAINER_STATE_VERSION, type TrainerState } from './state.js';
-import type { InGraphWeighting, SavedVariable } from './weighting.js';
+import type { InGraphWeighting, SavedVariable } from './inGraphWeighting.js';
+import type { StepResult } from './step.js';
 
 export type BatchNormMode = 'train' | 'frozen';
 
@@ -37,13 +38,6 @@ export interface TrainerOptions {
    */
   readonly batchNorm?: BatchNormMode;
   readonly weighting?: InGraphWeighting;
-}
-
-export interface StepResult {
-  readonly trainLoss: number[];
-  readonly valLoss: number[];
-  /** Wall time of the step, seconds. */
-  readonly seconds?: number;
 }
 
 export interface EvaluateResult {

@@ -17,7 +17,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { isPositiveInteger, numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition, WeightDecision, WeightingStrategy } from './strategy.js';
 import { scaledSoftmax, type Vector } from './vector.js';
-import { DEFAULT_K } from './vlt-strategy.js';
+import { DEFAULT_K } from './vlt.js';
 
 export const DWA_TEMPERATURE = 2;
 

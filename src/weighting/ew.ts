@@ -4,7 +4,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { isPositiveInteger, numberParam, rejectUnknown } from './params.js';
 import type { StrategyDefinition } from './strategy.js';
 import { ones } from './vector.js';
-import { DEFAULT_K } from './vlt-strategy.js';
+import { DEFAULT_K } from './vlt.js';
 
 export const ew: StrategyDefinition = {
   name: 'ew',

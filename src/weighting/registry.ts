@@ -9,7 +9,7 @@ import { paramError } from './params.js';
 import type { StrategyDefinition, StrategyParamError, StrategyParams, WeightingStrategy } from './strategy.js';
 import { rlw } from './rlw.js';
 import { uw } from './uw.js';
-import { vlt } from './vlt-strategy.js';
+import { vlt } from './vlt.js';
 
 const BUILT_IN: readonly StrategyDefinition[] = [vlt, ew, dwa, uw, rlw, gradnorm, famo];
 const definitions: StrategyDefinition[] = [...BUILT_IN];

@@ -11,7 +11,7 @@
  * previous ones. It owns the validation of its own parameters.
  */
 import type * as E from 'fp-ts/lib/Either.js';
-import type { InGraphWeighting } from '../train/weighting.js';
+import type { InGraphWeighting, Tfjs } from '../train/inGraphWeighting.js';
 import type { Vector } from './vector.js';
 
 /** Means of a loss series over the windows (t-2k, t-k] and (t-k, t], emitted at iteration t. */
@@ -63,14 +63,15 @@ export interface WeightingStrategy {
   /**
    * Present only for in-graph strategies (UW, GradNorm), whose weights are
    * trained with the network: the weighting to give the trainer
-   * (`createTrainer({ ..., weighting })`, see src/train/weighting.ts). The
+   * (`createTrainer({ ..., weighting })`, see src/train/inGraphWeighting.ts), built with the
+   * TensorFlow.js namespace `tf` the caller trains with (strategies never import tfjs). The
    * caller owns and disposes it. The runs of such a strategy then report the
    * weights that weighting applies (without it, e.g. in `awmtl replay`, they
    * skip every update and say why). One configured in-graph strategy serves
    * one training run: calling `inGraph` again re-links its runs to the new
    * weighting.
    */
-  readonly inGraph?: (tasks: number) => InGraphWeighting;
+  readonly inGraph?: (tasks: number, tf: Tfjs) => InGraphWeighting;
 }
 
 export interface StrategyParamError {

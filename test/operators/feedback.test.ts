@@ -7,7 +7,7 @@ import { feedWeights } from '../../operators/feedWeights.js';
 import { trainStep } from '../../operators/trainStep.js';
 import { weightSubject } from '../../operators/weightSubject.js';
 import { weightUpdates } from '../../operators/weightUpdates.js';
-import type { StepRequest } from '../../src/step.js';
+import type { StepRequest } from '../../src/train/step.js';
 import { columnMeans, createStrategy, vltWeights, type WeightingStrategy } from '../../src/weighting/index.js';
 import { marbles } from './marbles.js';
 

@@ -7,7 +7,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import { adaptiveTraining } from '../../operators/adaptiveTraining.js';
 import { weightUpdates } from '../../operators/weightUpdates.js';
-import type { StepRequest } from '../../src/step.js';
+import type { StepRequest } from '../../src/train/step.js';
 import { deriveSeed, Rng, streamTag } from '../../src/random.js';
 import { createStrategy, type WeightDecision, type WeightingStrategy } from '../../src/weighting/index.js';
 import { marbles } from './marbles.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { trainStep } from '../../operators/trainStep.js';
 import { weightSubject } from '../../operators/weightSubject.js';
-import type { StepRequest } from '../../src/step.js';
+import type { StepRequest } from '../../src/train/step.js';
 import { marbles } from './marbles.js';
 
 /** A pure deterministic fake step: losses are functions of the batch values and the weights. */

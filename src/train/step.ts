@@ -3,7 +3,7 @@
  * and the implementations behind it (the TensorFlow.js trainer in src/train,
  * or a pure fake in tests). Only plain numbers cross it.
  */
-import type { Vector } from './weighting/vector.js';
+import type { Vector } from '../weighting/vector.js';
 
 /** What the step operator hands to a step implementation for one iteration. */
 export interface StepRequest<Train, Val> {
@@ -26,6 +26,8 @@ export interface StepResult {
    * in-graph strategy such as uncertainty weighting); absent otherwise.
    */
   readonly weights?: readonly number[];
+  /** Wall time of the step in seconds, where the implementation measures it (the trainer does). */
+  readonly seconds?: number;
 }
 
 /** One line of the training log: what the step operator emits per iteration. */

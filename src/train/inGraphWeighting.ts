@@ -23,6 +23,13 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
+/**
+ * The TensorFlow.js namespace, as the trainer's caller hands it to an in-graph strategy
+ * (`strategy.inGraph(tasks, tf)`): strategies use it instead of importing tfjs, so they load
+ * without it.
+ */
+export type Tfjs = typeof tf;
+
 export interface CombineContext {
   /** Per-task train losses [M], differentiable. */
   readonly losses: tf.Tensor1D;

@@ -5,11 +5,11 @@ import { lastValueFrom, of, toArray } from 'rxjs';
 import { adaptiveTraining } from '../../operators/adaptiveTraining.js';
 import { buildModel } from '../../src/model/index.js';
 import { Rng } from '../../src/random.js';
-import { withInGraphWeighting } from '../../src/train/inGraph.js';
+import { withInGraphWeighting } from '../../src/train/withInGraphWeighting.js';
 import { createTrainer, SGD_DEFAULTS, type InGraphWeighting } from '../../src/train/index.js';
-import type { ReportingWeighting } from '../../src/train/inGraph.js';
+import type { ReportingWeighting } from '../../src/weighting/inGraph.js';
 import { createStrategy, type WeightingStrategy } from '../../src/weighting/index.js';
-import { SIZE, syntheticBatch, syntheticTasks as tasks } from './_synthetic.js';
+import { SIZE, syntheticBatch, syntheticTasks as tasks } from '../train/_synthetic.js';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -26,7 +26,7 @@ const uwStrategy = (): WeightingStrategy => {
 const setup = async (strategy: WeightingStrategy) => {
   const built = await buildModel({ backbone: 'small-cnn', inputShape: [SIZE, SIZE, 1], tasks, seed: 4, widthMultiplier: 0.5 });
   if (E.isLeft(built)) throw new Error(JSON.stringify(built.left));
-  const weighting = strategy.inGraph?.(tasks.length) as ReportingWeighting & InGraphWeighting;
+  const weighting = strategy.inGraph?.(tasks.length, tf) as ReportingWeighting & InGraphWeighting;
   const created = createTrainer({ model: built.right, tasks, optimizer: { ...SGD_DEFAULTS, momentum: 0, weightDecay: 0, learningRate: LR }, weighting });
   if (E.isLeft(created)) throw new Error(JSON.stringify(created.left));
   return { model: built.right, weighting, trainer: withInGraphWeighting(created.right, weighting) };

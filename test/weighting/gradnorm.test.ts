@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { buildModel } from '../../src/model/index.js';
 import { Rng } from '../../src/random.js';
-import { createGradNorm, inverseTrainingRates, type GradNormWeighting } from '../../src/train/gradnorm.js';
-import { withInGraphWeighting } from '../../src/train/inGraph.js';
+import { createGradNorm, inverseTrainingRates, type GradNormWeighting } from '../../src/weighting/gradnorm.js';
+import { withInGraphWeighting } from '../../src/train/withInGraphWeighting.js';
 import { createTrainer, SGD_DEFAULTS, type CombineContext } from '../../src/train/index.js';
 import { createStrategy } from '../../src/weighting/index.js';
-import { SIZE, syntheticBatch, syntheticTasks as tasks } from './_synthetic.js';
+import { SIZE, syntheticBatch, syntheticTasks as tasks } from '../train/_synthetic.js';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -27,7 +27,7 @@ const linearContext = (scale: readonly number[]) => {
 };
 
 test.serial('GradNorm at the start: per-task norms at the features, and the logit gradient lowers the task with the larger norm', (t) => {
-  const gn = createGradNorm(2, 1.5);
+  const gn = createGradNorm(tf, 2, 1.5);
   const lin = linearContext([1, 1]);
   const result = tf.tidy(() => {
     const losses = lin.lossesOfFeatures(lin.features);
@@ -49,7 +49,7 @@ test.serial('GradNorm at the start: per-task norms at the features, and the logi
 test.serial('GradNorm targets follow the relative inverse training rate to the power alpha', (t) => {
   t.deepEqual(inverseTrainingRates([1, 1], [2, 1]), [2 / 3, 4 / 3]);
   t.deepEqual(inverseTrainingRates([1, 5], [1, undefined]), [1, 1]);
-  const gn = createGradNorm(2, 2);
+  const gn = createGradNorm(tf, 2, 2);
   const first = linearContext([1, 1]);
   const second = linearContext([0.5, 1]); // task 0's loss halves: it trains faster, r_0 < 1
   const run = (lin: ReturnType<typeof linearContext>) =>
@@ -81,7 +81,7 @@ const setup = async (weighting: GradNormWeighting) => {
 const fromStrategy = (): GradNormWeighting => {
   const s = createStrategy('gradnorm');
   if (E.isLeft(s)) throw new Error(s.left.message);
-  return s.right.inGraph?.(tasks.length) as GradNormWeighting;
+  return s.right.inGraph?.(tasks.length, tf) as GradNormWeighting;
 };
 
 test.serial('GradNorm on a tiny net: weights sum to M, the task with the largest gradient norm loses weight, nothing leaks', async (t) => {
