@@ -2,7 +2,7 @@ import { defer, filter, map, type Observable, type OperatorFunction } from 'rxjs
 import { columnMeans, lossTrend, type Vector, type WindowStats } from '../src/weighting/index.js';
 
 /**
- * Window means and trend of a per-iteration loss series (VLT, REFERENCE §1).
+ * Window means and trend of a per-iteration loss series (VLT, docs/REFERENCE.md §1).
  *
  * ```
  * k = 2

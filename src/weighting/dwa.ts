@@ -1,5 +1,5 @@
 /**
- * Dynamic weight average (Liu et al., CVPR 2019; LibMTL's DWA, REFERENCE §2)
+ * Dynamic weight average (Liu et al., CVPR 2019; LibMTL's DWA, docs/REFERENCE.md §2)
  * in VLT's slot: reads the train losses at a k-window cadence.
  *
  *   at t >= 2k with t % k == 0:

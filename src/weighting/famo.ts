@@ -1,6 +1,6 @@
 /**
  * FAMO, fast adaptive multitask optimisation (Liu et al., NeurIPS 2023; LibMTL's
- * FAMO, REFERENCE §2), adapted to VLT's slot: weights from the train losses of
+ * FAMO, docs/REFERENCE.md §2), adapted to VLT's slot: weights from the train losses of
  * the per-iteration log, every iteration.
  *
  * FAMO keeps logits w (init 0), z = softmax(w), and minimises

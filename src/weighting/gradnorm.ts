@@ -1,5 +1,5 @@
 /**
- * GradNorm (Chen et al., ICML 2018; LibMTL's GradNorm, REFERENCE §2) an in-graph strategy in VLT's slot.
+ * GradNorm (Chen et al., ICML 2018; LibMTL's GradNorm, docs/REFERENCE.md §2), an in-graph strategy in VLT's slot.
  *
  * Weights lambda = M softmax(a), a learnable logits (init 0, so lambda = 1 at the start), trained
  * with the network by the trainer's optimiser through their own loss, as in LibMTL:

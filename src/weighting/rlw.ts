@@ -1,5 +1,5 @@
 /**
- * Random loss weighting (Lin et al., TMLR 2022; LibMTL's RLW, REFERENCE §2):
+ * Random loss weighting (Lin et al., TMLR 2022; LibMTL's RLW, docs/REFERENCE.md §2):
  * fresh random weights every iteration, lambda = M * softmax(z), z ~ N(0, 1)
  * per task (LibMTL's softmax(z), scaled by M so that the weights sum to M
  * like every other strategy here; all positive).

@@ -1,5 +1,5 @@
 /**
- * Uncertainty weighting (Kendall, Gal & Cipolla, CVPR 2018; LibMTL's UW, REFERENCE §2), an
+ * Uncertainty weighting (Kendall, Gal & Cipolla, CVPR 2018; LibMTL's UW, docs/REFERENCE.md §2), an
  * in-graph strategy in VLT's slot: learnable log-variances s_j (init -0.5), trained with the network by the
  * trainer's optimiser, and the loss
  *

@@ -55,7 +55,7 @@ export interface VltOptions {
 
 /**
  * The VLT weights for one update, or the reason the update must be skipped.
- * Worked example (REFERENCE §1): pre [1, 0.5, 0.2], cur [0.8, 0.5, 0.1] -> [2, 0, 1].
+ * Worked example (docs/REFERENCE.md §1): pre [1, 0.5, 0.2], cur [0.8, 0.5, 0.1] -> [2, 0, 1].
  */
 export const vltWeights = (pre: Vector, cur: Vector, options: VltOptions = {}): E.Either<VltSkip, number[]> => {
   if (pre.length !== cur.length || cur.length === 0) {
@@ -96,7 +96,7 @@ export const floorWeights = (w: Vector, floor: number): number[] => {
   return w.slice();
 };
 
-/** VLT as a strategy: reads validation losses every k iterations (REFERENCE §1). */
+/** VLT as a strategy: reads validation losses every k iterations (docs/REFERENCE.md §1). */
 export const DEFAULT_K = 100;
 
 export const vlt: StrategyDefinition = {
