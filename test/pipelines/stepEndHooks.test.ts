@@ -1,0 +1,90 @@
+/**
+ * runTraining's step-end hooks: the caller's hooks run after the run's own, once per iteration
+ * in order, and a hook that throws ends the run with its message, keeping the checkpoint; every
+ * path releases what the run opened (no tensor left behind).
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { runTraining, type StepEndHook, trainConfig } from '../../pipelines/train.js';
+import type { AttributeDataset, SplitView } from '../../src/data/attributeDataset.js';
+import { binaryTask } from '../../src/tasks.js';
+
+const SIZE = 16;
+const dir = mkdtempSync(join(tmpdir(), 'awmtl-hooks-'));
+
+/** A 24-bit BMP of one flat colour. */
+const bmp = (rgb: readonly [number, number, number]): Buffer => {
+  const row = Math.ceil((SIZE * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + row * SIZE);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(SIZE, 18);
+  buf.writeInt32LE(SIZE, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) buf.set([rgb[2], rgb[1], rgb[0]], 54 + y * row + x * 3);
+  return buf;
+};
+
+const rows = Array.from({ length: 24 }, (_, i) => {
+  const path = join(dir, `img${i}.bmp`);
+  writeFileSync(path, bmp(i % 2 === 0 ? [200, 40, 40] : [40, 40, 200]));
+  return { path, labels: [i % 2 === 0 ? 1 : 0, i % 3 === 0 ? 1 : 0] };
+});
+const split = (part: typeof rows): SplitView => ({
+  size: part.length,
+  imagePath: (i) => part[i].path,
+  id: (i) => `img${rows.indexOf(part[i])}`,
+  labelsInto: (i, out, offset) => out.set(part[i].labels, offset),
+});
+const dataset: AttributeDataset = {
+  name: 'flat',
+  tasks: [binaryTask('red'), binaryTask('third')],
+  splits: { train: split(rows.slice(0, 16)), val: split(rows.slice(16, 20)), test: split(rows.slice(20)) },
+  imageDefaults: { height: SIZE, width: SIZE },
+  warnings: [],
+  facts: {},
+};
+
+const config = (out: string, iterations: number) =>
+  trainConfig({ out, image: { height: SIZE, width: SIZE }, batchSize: 4, iterations, checkpointEvery: 3, evalEvery: 0, strategy: { name: 'vlt', params: { k: 2 } }, widthMultiplier: 0.25 });
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+});
+
+test.serial("the caller's hooks see every record in order, after the run logged it", async (t) => {
+  const out = join(dir, 'ok');
+  const seen: number[] = [];
+  const hook: StepEndHook = (record, run) => {
+    seen.push(record.iteration);
+    // The run's own hooks ran first: the record is in the log and its weights are in force.
+    t.is(run.progress.lastRecord, record);
+  };
+  const before = tf.memory().numTensors;
+  const result = await runTraining(dataset, config(out, 7), { input: { cache: false, workers: 0 }, stepEndHooks: [hook] });
+  t.true(E.isRight(result), E.isLeft(result) ? result.left.message : '');
+  t.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
+  t.is(readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').length, 7);
+  t.is(tf.memory().numTensors, before, 'no tensor left after the run');
+});
+
+test.serial('a hook that throws ends the run with its message; the checkpoint stays; nothing leaks', async (t) => {
+  const out = join(dir, 'fails');
+  const hook: StepEndHook = (record) => {
+    if (record.iteration === 5) throw new Error('hook says stop at 5');
+  };
+  const before = tf.memory().numTensors;
+  const result = await runTraining(dataset, config(out, 9), { input: { cache: false, workers: 0 }, stepEndHooks: [hook] });
+  t.true(E.isLeft(result));
+  if (E.isLeft(result)) t.regex(result.left.message, /hook says stop at 5/);
+  t.is(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).iteration, 3);
+  t.false(existsSync(join(out, 'metrics.json')), 'an unfinished run has no metrics.json');
+  t.is(tf.memory().numTensors, before, 'no tensor left after the failed run');
+});
