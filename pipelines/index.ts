@@ -13,7 +13,7 @@ const pipelines: readonly PipelineDefinition[] = [celeba, market1501, duke, fold
 export const pipelineNames = (): string[] => pipelines.map((p) => p.name);
 export const findPipeline = (name: string): PipelineDefinition | undefined => pipelines.find((p) => p.name === name);
 export type { PipelineDefinition } from './definition.js';
-export { runTraining, type RunOptions } from './train.js';
+export { runTraining, type OpenedRun, type RunOptions, type RunProgress, type StepEndHook } from './train.js';
 export * from './runTypes.js';
 export { evaluateSplit, type ExtraMetrics, type SplitEvaluation } from './evaluate.js';
 export { runComparison, type ComparisonConfig, type ComparisonResult, type StrategyChoice } from './compare.js';
