@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadTensorflow } from './select.js';
-import { registerWasmTrainingKernels } from './wasm/kernels.js';
+import { registerWasmTrainingKernels } from './wasm/kernels/index.js';
 import { wasmKernelVariant } from './wasm/variant.js';
 import { type AdapterDescription, probeWebgpu, startWebgpu } from './webgpu.js';
 

@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasm/kernels.js';
+import { registerWasmTrainingKernels } from './wasm/kernels/index.js';
 import { runtimeFor } from './wasm/runtime.js';
-import { startThreadedWasm } from './wasm/threaded_init.js';
+import { startThreadedWasm } from './wasm/startThreadedWasm.js';
 import { type AdapterDescription, describeAdapter, probeWebgpu, startWebgpu } from './webgpu.js';
 import { wasmKernelVariant } from './wasm/variant.js';
 

@@ -1,14 +1,14 @@
 /**
  * Adam with one fused update kernel per variable where the backend has one (`AwmtlAdamUpdate`,
- * src/backend/wasm/adam.ts), instead of tfjs's chain of about twelve element-wise ops per
- * variable (each a pass over all parameters: on ResNet-18, ~700 Multiply/Add/RealDiv/... calls and
- * about a fifth of a wasm training step). The maths, the slot variables (`<name>/m`, `<name>/v`),
+ * src/backend/wasm/kernels/adamUpdate.ts), instead of tfjs's chain of about twelve element-wise
+ * ops per variable (each a pass over all parameters: on ResNet-18, ~700 Multiply/Add/RealDiv/...
+ * calls and about a fifth of a wasm training step). The maths, the slot variables (`<name>/m`, `<name>/v`),
  * the iteration count, `getWeights`/`setWeights` and the class name ('Adam') are tfjs's
  * AdamOptimizer's, so saved trainer states stay interchangeable; on a backend without the kernel
  * (cpu, tensorflow) it is AdamOptimizer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE } from '../backend/wasm/adam.js';
+import { ADAM_UPDATE } from '../backend/wasm/kernels/adamUpdate.js';
 
 type Slot = { originalName: string; variable: tf.Variable };
 

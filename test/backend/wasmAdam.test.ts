@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels.js';
+import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels/index.js';
 import { FusedAdamOptimizer } from '../../src/train/fusedAdam.js';
 import { randomArray, relativeError } from './helpers.js';
 

@@ -1,12 +1,12 @@
 /**
  * Element-wise Add, Sub, Multiply and RealDiv of float32 tensors on the wasm backend, for the
- * shapes a training step uses (see gen_binary.ts): equal shapes, one operand a single value, or
+ * shapes a training step uses (see ../addBinary.ts): equal shapes, one operand a single value, or
  * one operand per channel ([C] or [1, ..., 1, C] against [..., C]). Other broadcasts and dtypes
  * return null, and the caller uses the shipped kernel.
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { addBinary, type BinaryLayout, type BinaryOp } from './gen_binary.js';
-import { type KernelRuntime, runtimeFor, splitRange } from './runtime.js';
+import { addBinary, type BinaryLayout, type BinaryOp } from '../addBinary.js';
+import { type KernelRuntime, runtimeFor, splitRange } from '../runtime.js';
 
 /** Largest channel count the per-channel variant is generated for (its loop is unrolled). */
 const MAX_CHANNELS = 1024;

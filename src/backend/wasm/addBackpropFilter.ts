@@ -16,7 +16,7 @@
  * are packed into a [pixel][rows] panel, so the register-tile sweeps read memory sequentially.
  * Shapes are baked in as constants.
  */
-import type { ConvGeometry } from './gen_conv_gather.js';
+import type { ConvGeometry } from './addGatherConv.js';
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
 import { colWidth, columnPlan, type Cols, declareTile, loadTile, rankOneUpdate, storeTile } from './tile.js';
 

@@ -1,5 +1,5 @@
 /**
- * Generator of the filter packing for the gather convolution (gen_conv_gather.ts's panels) as a
+ * Generator of the filter packing for the gather convolution (addGatherConv.ts's panels) as a
  * wasm loop instead of JavaScript typed-array indexing: for ResNet's 3x3x512x512 filters the
  * JavaScript loop took about a third of the convolution's time.
  *

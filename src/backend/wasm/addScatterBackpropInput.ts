@@ -9,7 +9,7 @@
  * output pixels times `vectors` f32x4 of m; each tile's reduction over CO stays in registers and
  * is then added into dxp (read-modify-write, in program order, so overlapping windows are fine).
  */
-import type { ConvGeometry } from './gen_conv_gather.js';
+import type { ConvGeometry } from './addGatherConv.js';
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
 import { colWidth, columnPlan, type Cols, declareTile, rankOneUpdate, storeTile, zeroTile } from './tile.js';
 

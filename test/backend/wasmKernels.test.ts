@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm/kernels.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm/kernels/index.js';
 import { convErrors, on, type Pad, randomArray, relativeError, size } from './helpers.js';
 
 test.before(async () => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { privateWorkerFile, threadedWorkerScript } from '../../src/backend/wasm/threaded_init.js';
+import { privateWorkerFile, threadedWorkerScript } from '../../src/backend/wasm/startThreadedWasm.js';
 
 // The threaded wasm build's pthread worker script runs as code inside the training process, so
 // it must live where only this user can write, and be what awmtl wrote when it is used.

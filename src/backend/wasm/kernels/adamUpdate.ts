@@ -1,12 +1,12 @@
 /**
- * `AwmtlAdamUpdate`: one fused Adam step for one variable on the wasm backend (see gen_adam.ts).
+ * `AwmtlAdamUpdate`: one fused Adam step for one variable on the wasm backend (see ../addAdamUpdate.ts).
  * Inputs x, g, m, v (float32, one shape); attrs { beta1, beta2, epsilon, learningRate, step }
  * (step t >= 1 sets the bias corrections 1 - beta^t); outputs [x', m', v'].
  * src/train/fusedAdam.ts calls it from the optimiser; other backends keep tfjs's composed ops.
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { ADAM_PARAMS, addAdamUpdate } from './gen_adam.js';
-import { runtimeFor, splitRange } from './runtime.js';
+import { ADAM_PARAMS, addAdamUpdate } from '../addAdamUpdate.js';
+import { runtimeFor, splitRange } from '../runtime.js';
 
 export const ADAM_UPDATE = 'AwmtlAdamUpdate';
 

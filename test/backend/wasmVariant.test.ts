@@ -2,8 +2,8 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FunctionBuilder, ModuleBuilder, SimdOp, ValType } from '../../src/backend/wasm/emitter.js';
-import { addGatherConv, defaultGatherPlan } from '../../src/backend/wasm/gen_conv_gather.js';
-import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels.js';
+import { addGatherConv, defaultGatherPlan } from '../../src/backend/wasm/addGatherConv.js';
+import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels/index.js';
 import {
   relaxedSimdSupported,
   setWasmKernelVariant,
