@@ -595,7 +595,7 @@ export const imageLabels = (
 /**
  * Raw file codes per image, by attribute name (every schema attribute,
  * colours included), for scoring protocols that need them, such as the
- * official Market-1501 evaluation (see src/metrics/market-official.ts).
+ * official Market-1501 evaluation (see src/metrics/marketOfficial.ts).
  */
 export const imageCodes = (ann: PedestrianAnnotations, labels: ImageLabels): Readonly<Record<string, Float64Array>> => {
   const s = ann.splits[labels.split];
