@@ -1,6 +1,6 @@
 /**
  * The generic pipeline for the user's own data: a folder of images and a CSV/TSV
- * label table (src/data/folder.ts for the format). Binary and multi-class tasks
+ * label table (src/data/folderDataset.ts for the format). Binary and multi-class tasks
  * are read off the columns, missing cells are masked, and the split is the
  * table's split column, else a seeded one (by --group-by COLUMN so that no
  * group, e.g. a person, spans two splits). Training, eval, predict, compare and
@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { type AttributeDataset, rowSplit } from '../src/data/attributeDataset.js';
-import { displayPath, loadFolderDataset } from '../src/data/folder.js';
+import { displayPath, loadFolderDataset } from '../src/data/folderDataset.js';
 import { type ImageOptions, NORMALISE_HALF } from '../src/data/images.js';
 import type { PipelineDefinition } from './definition.js';
 

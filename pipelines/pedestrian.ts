@@ -23,7 +23,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset } from '../src/data/attributeDataset.js';
 import { rowSplit } from '../src/data/attributeDataset.js';
 import { type ImageOptions, NORMALISE_HALF } from '../src/data/images.js';
-import { loadPedestrianDataset, type PedestrianDataset } from '../src/data/pedestrian-dataset.js';
+import { loadPedestrianDataset, type PedestrianDataset } from '../src/data/pedestrianDataset.js';
 import type { PedestrianSchema, Problem } from '../src/data/pedestrian.js';
 import { marketOfficialAccuracy } from '../src/metrics/index.js';
 import type { DataOptionSpec, DataOptionValue, PipelineDefaults, PipelineDefinition } from './definition.js';
@@ -204,7 +204,7 @@ export const loadPedestrianPipelineData = async (
 };
 
 /**
- * The official Market-1501 12-task accuracy (src/metrics/market-official.ts)
+ * The official Market-1501 12-task accuracy (src/metrics/marketOfficial.ts)
  * of an evaluated split, from the file's own codes of its images.
  */
 export const marketOfficialMetrics = (dataset: AttributeDataset): ExtraMetrics | undefined => {

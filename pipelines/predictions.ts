@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AttributeDataset, SplitName } from '../src/data/attributeDataset.js';
-import { predictLabels } from '../src/metrics/predict.js';
+import { predictLabels } from '../src/metrics/predictLabels.js';
 import type { ImagePredictions } from '../src/report/paired.js';
 import type { TaskSpec } from '../src/tasks.js';
 

@@ -22,7 +22,7 @@ export {
 export { type CelebaLoadOptions, findCelebaLayout, loadCelebaDataset, readCelebaAttributes, readCelebaPartition, CELEBA_ATTRIBUTES } from './celeba.js';
 export { loadMarketAttributes, MARKET_SCHEMA } from './market1501.js';
 export { DUKE_SCHEMA, loadDukeAttributes } from './duke.js';
-export { buildPedestrianDataset, loadPedestrianDataset, type PedestrianDataset } from './pedestrian-dataset.js';
+export { buildPedestrianDataset, loadPedestrianDataset, type PedestrianDataset } from './pedestrianDataset.js';
 export {
   CELEBA_IMAGE_DEFAULTS,
   CROP_PRESETS,

@@ -1,3 +1,3 @@
-export * from './predict.js';
-export * from './attributes.js';
-export * from './market-official.js';
+export * from './predictLabels.js';
+export * from './attributeMetrics.js';
+export * from './marketOfficial.js';

@@ -18,7 +18,7 @@
  * Pure: per-image predicted labels in, figures out (metrics as the run's:
  * src/metrics accuracyPerTask, labelBased mA).
  */
-import { accuracyPerTask, labelBased, meanDefined } from '../metrics/attributes.js';
+import { accuracyPerTask, labelBased, meanDefined } from '../metrics/attributeMetrics.js';
 import { Rng } from '../random.js';
 import type { TaskSpec } from '../tasks.js';
 

@@ -17,7 +17,7 @@ import {
   type MatFile,
   type MatValue,
 } from '../../src/data/mat.js';
-import { matCell, matNumeric, matRow, matString, matStruct, writeMat, type MatWriteOptions } from '../../fixtures/market/mat-writer.js';
+import { matCell, matNumeric, matRow, matString, matStruct, writeMat, type MatWriteOptions } from '../../fixtures/market/matWriter.js';
 import { Rng } from '../../src/random.js';
 import { testWithData } from '../sharedData.js';
 

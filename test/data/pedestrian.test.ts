@@ -23,7 +23,7 @@ import {
 } from '../../src/data/pedestrian.js';
 import { MISSING_LABEL } from '../../src/tasks.js';
 import { attributeFileBytes, type IdentityCodes } from '../../fixtures/market/annotations.js';
-import { matRow } from '../../fixtures/market/mat-writer.js';
+import { matRow } from '../../fixtures/market/matWriter.js';
 
 const M = MISSING_LABEL;
 

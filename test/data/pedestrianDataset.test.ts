@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { DUKE_SCHEMA } from '../../src/data/duke.js';
-import { buildPedestrianDataset, loadPedestrianDataset } from '../../src/data/pedestrian-dataset.js';
+import { buildPedestrianDataset, loadPedestrianDataset } from '../../src/data/pedestrianDataset.js';
 import { listPedestrianImagesSync, loadPedestrianAttributesSync } from '../../src/data/pedestrian.js';
 import { MISSING_LABEL, logitLayout } from '../../src/tasks.js';
 import { marketOfficialAccuracy } from '../../src/metrics/index.js';

@@ -9,7 +9,7 @@ import { runDecodeBench } from '../../src/bench/decode.js';
 // step and size asked for. How fast they are is for the benchmark to print, not for a test.
 
 test('the decode benchmark times every step at every size on fixture faces', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'awmtl-images-perf-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'awmtl-decode-bench-'));
   try {
     generateCelebaFixture({ dir: tmp, seed: 1, count: 6 });
     const r = await runDecodeBench({ dir: join(tmp, 'img_align_celeba'), images: 4, sizes: [32, 48], repeats: 1 });

@@ -18,7 +18,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { logitLayout, type TaskSpec } from '../tasks.js';
-import { sampleCount, type ScoreScale } from './predict.js';
+import { sampleCount, type ScoreScale } from './predictLabels.js';
 
 /** The twelve columns of the official prediction matrix, in order. */
 export const OFFICIAL_TASKS = ['gender', 'hair', 'age', 'up', 'down', 'clothes', 'hat', 'backpack', 'bag', 'handbag', 'upcolor', 'downcolor'] as const;

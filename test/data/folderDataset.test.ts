@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { loadFolderDataset, parseLabelTable } from '../../src/data/folder.js';
+import { loadFolderDataset, parseLabelTable } from '../../src/data/folderDataset.js';
 import { MISSING_LABEL } from '../../src/tasks.js';
 
 const root = mkdtempSync(join(tmpdir(), 'awmtl-folder-'));

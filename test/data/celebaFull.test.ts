@@ -18,7 +18,7 @@ const N = CELEBA_FULL.rows;
 const K = CELEBA_ATTRIBUTES.length;
 
 test('202,599 rows: the attribute table and the dataset load completely, and the table keeps under 120 MiB', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'awmtl-celeba-perf-'));
+  const dir = mkdtempSync(join(tmpdir(), 'awmtl-celeba-full-'));
   try {
     const { ids, labels, text } = writeFullCelebaAnnotations(dir);
     t.is(ids.length, N);

@@ -7,7 +7,7 @@
  * Entries whose true label is MISSING_LABEL are skipped everywhere.
  *
  * Conventions (documented choices):
- * - Accuracy per task: binary by threshold (see ./predict.ts), multi-class by
+ * - Accuracy per task: binary by threshold (see ./predictLabels.ts), multi-class by
  *   argmax; mean accuracy = mean over tasks that have at least one label
  *   (the CelebA standard with 40 binary tasks).
  * - Label-based metrics use the "binary view": each binary task is one
@@ -32,7 +32,7 @@
  *   averaged P and R (0 when P + R = 0).
  */
 import { MISSING_LABEL, type TaskSpec } from '../tasks.js';
-import { predictLabels, type ScoreScale } from './predict.js';
+import { predictLabels, type ScoreScale } from './predictLabels.js';
 
 const checkShapes = (pred: ArrayLike<number>, labels: ArrayLike<number>, tasks: readonly TaskSpec[]): number => {
   const m = tasks.length;
