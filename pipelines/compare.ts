@@ -52,7 +52,12 @@ export interface ComparisonConfig {
   readonly out: string;
   /** Reuse a run folder that holds metrics.json for the identical settings (default true). */
   readonly reuse?: boolean;
+  /** The strategy every other is measured against: deltas and paired differences (default 'ew'). */
+  readonly baseline?: string;
 }
+
+/** The default reference of a comparison: equal weighting, as in the literature. */
+export const DEFAULT_BASELINE = 'ew';
 
 export interface ComparisonData {
   /** The dataset of a seed (a seeded split depends on it). */
@@ -66,7 +71,7 @@ export interface ComparisonResult {
   /** Files written in OUT (names). */
   readonly files: readonly string[];
   readonly markdown: string;
-  /** Paired differences against EW (empty when EW is not compared). */
+  /** Paired differences against the baseline (empty when it is not compared). */
   readonly paired: readonly PairedDifference[];
 }
 
@@ -233,12 +238,11 @@ export const runComparison = async (
 };
 
 /**
- * The paired differences against EW (when EW is compared): per strategy and
+ * The paired differences against the baseline (when it is compared): per strategy and
  * metric, over the seeds where both finished, with the bootstrap over the
  * test images when both runs saved their predictions (pipelines/predictions.ts).
  */
-export const pairedAgainstEw = (results: readonly RunResult[], strategies: readonly string[]): PairedDifference[] => {
-  const baseline = 'ew';
+export const pairedAgainstBaseline = (results: readonly RunResult[], strategies: readonly string[], baseline = DEFAULT_BASELINE): PairedDifference[] => {
   if (!strategies.includes(baseline)) return [];
   const find = (strategy: string, seed: number) => results.find((r) => r.strategy === strategy && r.seed === seed);
   const predictions = new Map<string, SavedPredictions | null>();
@@ -293,8 +297,9 @@ export const writeComparison = async (
     iterations: config.base.iterations,
     results: [...results],
     failures: [...failures],
+    baseline: config.baseline ?? DEFAULT_BASELINE,
   });
-  const paired = pairedAgainstEw(results, config.strategies.map((s) => s.name));
+  const paired = pairedAgainstBaseline(results, config.strategies.map((s) => s.name), config.baseline ?? DEFAULT_BASELINE);
   const markdown = `${compareMarkdown(table)}${paired.length > 0 ? `\n${pairedMarkdown(paired)}` : ''}`;
   const files: [string, string][] = [
     [COMPARE_FILES.markdown, markdown],

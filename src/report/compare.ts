@@ -86,8 +86,9 @@ export const spread = (xs: readonly number[]): Spread => {
 
 /**
  * The table from the runs, one row per strategy in the given order. The
- * baseline of the deltas is 'ew' when it has finished runs, else the first
- * strategy with finished runs (named in `baseline`).
+ * baseline of the deltas is `input.baseline` (default 'ew') when it has
+ * finished runs, else the first strategy with finished runs (named in
+ * `baseline`).
  */
 export const compareTable = (input: {
   readonly pipeline: string;
@@ -97,6 +98,8 @@ export const compareTable = (input: {
   readonly iterations: number;
   readonly results: readonly RunResult[];
   readonly failures?: readonly RunFailure[];
+  /** The preferred reference of the deltas (default 'ew'). */
+  readonly baseline?: string;
 }): CompareTable => {
   const m = input.tasks.length;
   const byStrategy = (name: string): RunResult[] =>
@@ -104,7 +107,8 @@ export const compareTable = (input: {
   const perTaskMean = (runs: readonly RunResult[]): number[] =>
     Array.from({ length: m }, (_, j) => mean(runs.map((r) => r.perTask[j])));
   const finished = input.strategies.filter((s) => byStrategy(s).length > 0);
-  const baseline = finished.includes('ew') ? 'ew' : (finished[0] ?? null);
+  const preferred = input.baseline ?? 'ew';
+  const baseline = finished.includes(preferred) ? preferred : (finished[0] ?? null);
   const basePerTask = baseline === null ? null : perTaskMean(byStrategy(baseline));
   const baseMean = baseline === null ? null : mean(byStrategy(baseline).map((r) => r.meanAccuracy));
   const rows = input.strategies.map((strategy): CompareRow => {

@@ -188,7 +188,7 @@ export const pairedDifference = (input: {
 const pp = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}`;
 const ci = (x: Interval | null): string => (x === null ? '–' : `[${pp(x.low)}, ${pp(x.high)}]`);
 
-/** The Markdown section: one row per strategy and metric, and a plain sentence for VLT. */
+/** The Markdown section: one row per strategy and metric, and a plain sentence for each. */
 export const pairedMarkdown = (rows: readonly PairedDifference[]): string => {
   if (rows.length === 0) return '';
   const baseline = rows[0].baseline;
@@ -203,13 +203,10 @@ export const pairedMarkdown = (rows: readonly PairedDifference[]): string => {
   for (const r of rows) {
     lines.push(`| ${r.strategy} | ${r.metric === 'mA' ? 'mA' : 'mean accuracy'} | ${r.seeds.length} | ${pp(r.mean)} | ${ci(r.seedInterval)} | ${ci(r.bootstrapInterval)} | ${r.verdict} |`);
   }
-  const vlt = rows.filter((r) => r.strategy === 'vlt');
-  if (vlt.length > 0) {
-    lines.push('');
-    for (const r of vlt) {
-      const word = r.verdict === 'not distinguishable' ? `not distinguishable from ${baseline}` : `${r.verdict} than ${baseline}`;
-      lines.push(`VLT on ${r.metric === 'mA' ? 'mA' : 'mean accuracy'}: ${word} (Δ ${pp(r.mean)} pp over ${r.seeds.length} seed(s)).`);
-    }
+  lines.push('');
+  for (const r of rows) {
+    const word = r.verdict === 'not distinguishable' ? `not distinguishable from ${baseline}` : `${r.verdict} than ${baseline}`;
+    lines.push(`${r.strategy.toUpperCase()} on ${r.metric === 'mA' ? 'mA' : 'mean accuracy'}: ${word} (Δ ${pp(r.mean)} pp over ${r.seeds.length} seed(s)).`);
   }
   return `${lines.join('\n')}\n`;
 };

@@ -71,6 +71,22 @@ test('the table: mean and sample std over seeds, per-attribute deltas against EW
   t.regex(svg, /^<svg[^>]*>.*vlt.*80\.00 ± 10\.00.*Per-attribute accuracy difference from ew/s);
 });
 
+test('another baseline by name: the deltas are measured against it, not against EW', (t) => {
+  const table = compareTable({
+    pipeline: 'celeba',
+    tasks: ['a', 'b'],
+    strategies: ['vlt', 'ew'],
+    seeds: [0],
+    iterations: 100,
+    results: [result('vlt', 0, 0.8, [0.7, 0.9]), result('ew', 0, 0.6, [0.5, 0.7])],
+    baseline: 'vlt',
+  });
+  t.is(table.baseline, 'vlt');
+  const [vlt, ew] = table.rows;
+  t.deepEqual(vlt.delta, [0, 0]);
+  t.true(Math.abs((ew.meanDelta ?? NaN) + 0.2) < 1e-12, String(ew.meanDelta));
+});
+
 test('one seed: std is null and shown as the value alone; without EW the first strategy is the baseline; headline figures', (t) => {
   const table = compareTable({
     pipeline: 'market1501',
