@@ -1,7 +1,8 @@
 /**
  * What happens after each training step, as a list of hooks run in order on
  * each log record: check the losses are finite, append to the log and the
- * weight history, update the progress display, stop on the signal (with a
+ * weight history, set the next iteration's learning rate (a schedule's),
+ * update the progress display, stop on the signal (with a
  * checkpoint), evaluate every evalEvery iterations, checkpoint every
  * checkpointEvery iterations. A hook stops the run by throwing `Stop` (with a
  * message) or `Stopped` (the signal, checkpoint written).
@@ -11,6 +12,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type CheckpointState, formatCheckpointError, writeCheckpoint } from '../src/checkpoint/index.js';
 import type { LogRecord } from '../src/log/trainingLog.js';
 import { describeModelError, saveModel } from '../src/model/index.js';
+import { learningRateAt, type LearningRateSchedule } from '../src/train/schedule.js';
 import { evaluateSplit } from './evaluate.js';
 import { mean, nonFiniteTasks, progressFields, weightEvent, weightsAfter } from './runFiles.js';
 import type { OpenedRun } from './runOpen.js';
@@ -129,11 +131,20 @@ export const checkpointEvery =
     await writeRunCheckpoint(run, record.iteration);
   };
 
+/** Sets the learning rate of the next iteration from the schedule (a pure function of the iteration). */
+export const followSchedule =
+  (schedule: LearningRateSchedule): StepEndHook =>
+  (record, run) => {
+    if (schedule.name === 'constant' || isLast(record, run)) return;
+    run.trainer.setLearningRate(learningRateAt(schedule, run.config.optimizer.learningRate, record.iteration + 1, run.config.iterations));
+  };
+
 /** The hooks of a run, in the order they run after each step. */
 export const stepEndHooks = (run: OpenedRun, signal: AbortSignal | undefined): readonly StepEndHook[] => [
   warnOnReplayedWeights,
   stopOnNonFiniteLoss,
   appendToLog,
+  ...(run.config.lrSchedule === undefined ? [] : [followSchedule(run.config.lrSchedule)]),
   showProgress,
   stopOnSignal(signal),
   evaluateEvery(run.config.evalEvery),

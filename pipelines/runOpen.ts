@@ -17,6 +17,7 @@ import { type LogRecord, readTrainingLog, TrainingLogWriter } from '../src/log/t
 import type { ModelMeta } from '../src/model/meta.js';
 import { buildModel, describeModelError, loadModel } from '../src/model/index.js';
 import { balancedClassWeights, countLabels } from '../src/train/classWeights.js';
+import { learningRateAt } from '../src/train/schedule.js';
 import { createTrainer, describeTrainerError, type Trainer } from '../src/train/trainer.js';
 import { withInGraphWeighting } from '../src/train/withInGraphWeighting.js';
 import type { Vector, WeightingStrategy } from '../src/weighting/index.js';
@@ -247,6 +248,11 @@ export const openRun = async (
   const trainer = openTrainer(dataset, config, strategy, model, release);
   if (E.isLeft(trainer)) return trainer;
   if (point.right.trainerState !== undefined) await trainer.right.setState(point.right.trainerState);
+  const start = history.length;
+  // The first iteration of this process trains at the schedule's rate (a resumed run: the rate it would have had).
+  if (config.lrSchedule !== undefined && config.lrSchedule.name !== 'constant' && start < config.iterations) {
+    trainer.right.setLearningRate(learningRateAt(config.lrSchedule, config.optimizer.learningRate, start + 1, config.iterations));
+  }
 
   const log = options.resume ? TrainingLogWriter.continueAfter(join(out, LOG_JSONL), point.right.logText) : TrainingLogWriter.create(join(out, LOG_JSONL));
   let logOpen = true;
@@ -255,7 +261,6 @@ export const openRun = async (
     logOpen = false;
   };
   release.push(closeLog);
-  const start = history.length;
   const evalsPath = join(out, EVALS_JSONL);
   const evals = await readEvals(evalsPath, start);
   await writeFile(evalsPath, evals.map((e) => `${JSON.stringify(e)}\n`).join(''));

@@ -7,6 +7,7 @@
 import type { ImageOptions } from '../src/data/images.js';
 import type { ValDraw } from '../src/data/sampler.js';
 import type { LossKind } from '../src/train/losses.js';
+import type { LearningRateSchedule } from '../src/train/schedule.js';
 import { ADAM_DEFAULTS, type OptimizerConfig } from '../src/train/optimizers.js';
 import { DEFAULT_BACKBONE } from '../src/model/backbones.js';
 import type { Vector } from '../src/weighting/index.js';
@@ -31,6 +32,8 @@ export interface TrainConfig {
   readonly image: ImageOptions;
   readonly loss: LossKind;
   readonly optimizer: OptimizerConfig;
+  /** How the learning rate moves over the run (default constant; src/train/schedule.ts). */
+  readonly lrSchedule?: LearningRateSchedule;
   readonly batchSize: number;
   readonly valBatchSize: number;
   readonly valDraw: ValDraw;

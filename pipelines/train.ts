@@ -31,6 +31,7 @@ import type { Batch } from '../src/data/batch.js';
 import type { InputSettings } from '../src/data/workers/input.js';
 import { CACHE_REPAIR_ADVICE } from '../src/data/workers/work.js';
 import type { RunLock } from '../src/run/lock.js';
+import { checkSchedule } from '../src/train/schedule.js';
 import { describeTrainerError, TrainerInputError } from '../src/train/trainer.js';
 import { createStrategy, formatParamError, type Vector, type WeightingStrategy } from '../src/weighting/index.js';
 import { BatchFailure } from './batches.js';
@@ -75,6 +76,10 @@ const checkConfig = (dataset: AttributeDataset, config: TrainConfig): string | u
   if (!Number.isInteger(config.iterations) || config.iterations < 1) return `iterations must be a positive integer, got ${config.iterations}`;
   if (dataset.splits.train.size === 0) return 'the train split is empty';
   if (dataset.splits.val.size === 0) return 'the validation split is empty (VLT needs validation batches)';
+  if (config.lrSchedule !== undefined) {
+    const checked = checkSchedule(config.lrSchedule, config.iterations);
+    if (E.isLeft(checked)) return `${checked.left.field}: ${checked.left.message}`;
+  }
   return undefined;
 };
 

@@ -12,6 +12,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { runTraining, type StepEndHook, trainConfig } from '../../pipelines/train.js';
 import type { AttributeDataset, SplitView } from '../../src/data/attributeDataset.js';
 import { binaryTask } from '../../src/tasks.js';
+import { learningRateAt } from '../../src/train/schedule.js';
 
 const SIZE = 16;
 const dir = mkdtempSync(join(tmpdir(), 'awmtl-hooks-'));
@@ -87,4 +88,29 @@ test.serial('a hook that throws ends the run with its message; the checkpoint st
   t.is(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')).iteration, 3);
   t.false(existsSync(join(out, 'metrics.json')), 'an unfinished run has no metrics.json');
   t.is(tf.memory().numTensors, before, 'no tensor left after the failed run');
+});
+
+test.serial("a cosine schedule sets each next iteration's rate; a resumed run continues on the same curve", async (t) => {
+  const schedule = { name: 'cosine', warmup: 2, finalFraction: 0.1 } as const;
+  const base = trainConfig({ out: '', image: { height: SIZE, width: SIZE } }).optimizer.learningRate;
+  const rates = new Map<number, number>();
+  const hook: StepEndHook = (record, run) => {
+    rates.set(record.iteration, run.trainer.optimizerConfig.learningRate);
+  };
+  const out = join(dir, 'cosine');
+  const first = await runTraining(dataset, { ...config(out, 6), lrSchedule: schedule }, { input: { cache: false, workers: 0 }, stepEndHooks: [hook] });
+  t.true(E.isRight(first), E.isLeft(first) ? first.left.message : '');
+  const more = await runTraining(dataset, { ...config(out, 10), lrSchedule: schedule }, { resume: true, input: { cache: false, workers: 0 }, stepEndHooks: [hook] });
+  t.true(E.isRight(more), E.isLeft(more) ? more.left.message : '');
+  // After iteration t (not the last of its run) the rate in force is that of t + 1 on the 10-iteration curve
+  // from the resumed run on; the first run's curve was for 6 iterations.
+  for (let it = 1; it < 6; it++) t.true(Math.abs((rates.get(it) ?? NaN) - learningRateAt(schedule, base, it + 1, 6)) < 1e-12, `iteration ${it}`);
+  for (let it = 7; it < 10; it++) t.true(Math.abs((rates.get(it) ?? NaN) - learningRateAt(schedule, base, it + 1, 10)) < 1e-12, `iteration ${it}`);
+  t.true((rates.get(9) ?? Infinity) < (rates.get(7) ?? 0));
+});
+
+test.serial('a schedule that does not fit the run is refused before training, with its field', async (t) => {
+  const result = await runTraining(dataset, { ...config(join(dir, 'badschedule'), 5), lrSchedule: { name: 'cosine', warmup: 5, finalFraction: 0 } });
+  t.true(E.isLeft(result));
+  if (E.isLeft(result)) t.regex(result.left.message, /lrSchedule\.warmup/);
 });
