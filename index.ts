@@ -15,6 +15,7 @@
 export { type BackendChoice, type BackendInfo, selectBackend, selectedBackend } from './src/backend/index.js';
 export { runTraining, type OpenedRun, type RunOptions, type RunProgress, type StepEndHook } from './pipelines/train.js';
 export { type RunError, type RunSummary, type RunUi, type TrainConfig, trainConfig } from './pipelines/runTypes.js';
+export { learningRateAt, type LearningRateSchedule } from './src/train/schedule.js';
 export { silentUi } from './pipelines/runUi.js';
 export { evaluateSplit, type SplitEvaluation } from './pipelines/evaluate.js';
 export { predictImages, type ImagePrediction, type PredictResult } from './pipelines/predict.js';

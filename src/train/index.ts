@@ -25,3 +25,4 @@ export {
 } from './trainer.js';
 export type { StepRecord, StepRequest, StepResult } from './step.js';
 export type { AfterStepContext, CombineContext, InGraphWeighting, SavedVariable } from './inGraphWeighting.js';
+export { checkSchedule, COSINE_DEFAULTS, CONSTANT_SCHEDULE, learningRateAt, SCHEDULE_NAMES, STEP_DEFAULTS, type LearningRateSchedule, type ScheduleError } from './schedule.js';
