@@ -1,7 +1,7 @@
 /**
  * `awmtl bench input|step [options]` (also `npm run bench -- input ...`):
- * - input: src/bench/input.ts on a dataset (decoding, cache, step, waiting for data, RSS);
- * - step: src/bench/step.ts's runStepBench (the reference net's training step);
+ * - input: cli/bench/runInputBench.ts on a dataset (decoding, cache, step, waiting for data, RSS);
+ * - step: cli/bench/runStepBench.ts's runStepBench (the reference net's training step);
  * - soak: ./benchSoak.ts (tensors and RSS over a long cached run on the demo fixture);
  * - decode, celeba-load: ./benchData.ts (image decoding and CelebA annotation loading figures).
  */
@@ -14,9 +14,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { runTraining, type TrainConfig } from '../../pipelines/train.js';
 import { findPipeline } from '../../pipelines/index.js';
 import { backendChoiceError, type BackendChoice, isBackendChoice, selectBackend } from '../../src/backend/index.js';
-import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../../src/bench/input.js';
-import { formatProfile } from '../../src/bench/profile.js';
-import { runStepBench } from '../../src/bench/step.js';
+import { INPUT_BENCH_PHASES, type InputBenchPhase, runInputBench } from '../bench/runInputBench.js';
+import { formatProfile } from '../bench/profileSteps.js';
+import { runStepBench } from '../bench/runStepBench.js';
 import { benchCelebaLoadCommand, benchDecodeCommand, celebaLoadUsage, decodeUsage } from './benchData.js';
 import { benchSoakCommand } from './benchSoak.js';
 import {
@@ -56,7 +56,7 @@ const usage = (): string =>
     '  --backend NAME --threads N   the training backend (default auto, 1 thread)',
     '  and the pipeline\'s data options (e.g. --split 0.8,0.1,0.1 --only-present-images).',
     '',
-    'step: images/s of one training step (src/bench/step.ts).',
+    'step: images/s of one training step (cli/bench/runStepBench.ts).',
     '  --backbone NAME           time the project\'s model (small-cnn, resnet18, resnet50 or file:<model.json>: trunk,',
     '                            40 logits, BCE, Adam, as the trainer steps it); without it, the reference net',
     '  --profile                 then print a per-kernel time table (tf.profile over --profile-steps steps)',

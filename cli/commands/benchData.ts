@@ -1,7 +1,7 @@
 /**
  * `awmtl bench decode` and `awmtl bench celeba-load` (also `npm run bench -- decode ...`): the
  * figures that used to be wall-clock assertions of test/data/*-perf.test.ts, printed instead
- * (src/bench/decode.ts, src/bench/celebaLoad.ts).
+ * (cli/bench/runDecodeBench.ts, cli/bench/runCelebaLoadBench.ts).
  */
 import { reportFailure } from '../fail.js';
 import { existsSync } from 'node:fs';
@@ -10,8 +10,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as E from 'fp-ts/lib/Either.js';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
-import { runCelebaLoadBench } from '../../src/bench/celebaLoad.js';
-import { runDecodeBench } from '../../src/bench/decode.js';
+import { runCelebaLoadBench } from '../bench/runCelebaLoadBench.js';
+import { runDecodeBench } from '../bench/runDecodeBench.js';
 import { flagOption, isPositiveInteger, numberOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
 import { DEMO_COUNT, DEMO_SEED } from './demo.js';
 

@@ -22,7 +22,7 @@ import { findPipeline } from '../../pipelines/index.js';
 import { type ProgressLike, runTraining, type RunUi, type TrainConfig } from '../../pipelines/train.js';
 import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
 import { flagOption, isPositiveInteger, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
-import { Progress } from '../../src/cli/progress.js';
+import { Progress } from '../progress.js';
 import { DEMO_COUNT, DEMO_SEED, demoArgs } from './demo.js';
 import { prepareCommand } from './prepare.js';
 import { configFromArgs, inputSettingsFromArgs, trainOptionSpec } from './train.js';

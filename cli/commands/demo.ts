@@ -7,7 +7,7 @@
  * Each demo replaces the previous one's run folder (`--overwrite`).
  */
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
-import { Progress } from '../../src/cli/progress.js';
+import { Progress } from '../progress.js';
 import { prepareCommand } from './prepare.js';
 import { trainCommand } from './train.js';
 

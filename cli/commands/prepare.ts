@@ -18,7 +18,7 @@ import {
   type Parsed,
   stringOption,
 } from '../../src/cli/args.js';
-import { Progress } from '../../src/cli/progress.js';
+import { Progress } from '../progress.js';
 import { cacheDirFor, defaultCacheRoot } from '../../src/data/cache/location.js';
 import { openCache } from '../../src/data/cache/open.js';
 import { prepareCache } from '../../src/data/cache/prepare.js';
