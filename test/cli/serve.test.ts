@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
-import { dashboardFromArgs, withDashboardPort } from '../../cli/commands/dashboard.js';
+import { dashboardFromValues, dashboardOptions } from '../../cli/options/dashboardOptions.js';
+import { parseOptions, text, usageError } from '../../cli/options/optionTable.js';
 import { startServer } from '../../cli/serve/server.js';
-import { parseCommandArgs } from '../../src/cli/args.js';
 import { evalLineEvents, logLineEvents, progressOf } from '../../src/log/runEvents.js';
 import { buildModel, saveModel } from '../../src/model/index.js';
 import { binaryTask } from '../../src/tasks.js';
@@ -39,10 +39,10 @@ test('progress: it/s from the recent step times, ETA from the budget left', (t) 
 });
 
 test('--dashboard takes an optional port; --host only with it', (t) => {
-  const spec = { dashboard: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } } as const;
+  const spec = { name: 'train', synopsis: [], options: { ...dashboardOptions, data: text({ help: '' }) } };
   const parse = (argv: string[]) => {
-    const parsed = parseCommandArgs(withDashboardPort(argv), spec);
-    return E.isLeft(parsed) ? parsed : dashboardFromArgs(parsed.right);
+    const parsed = parseOptions(spec, argv);
+    return E.isLeft(parsed) ? parsed : parsed.right === 'help' ? E.left(usageError('help')) : dashboardFromValues(parsed.right.values);
   };
   t.deepEqual(parse(['--dashboard', '--data', 'x']), E.right({ port: 8600, host: '127.0.0.1' }));
   t.deepEqual(parse(['--data', 'x', '--dashboard']), E.right({ port: 8600, host: '127.0.0.1' }));
