@@ -15,7 +15,7 @@ import { startServer } from '../../cli/serve/server.js';
 import { evalLineEvents, logLineEvents, progressOf } from '../../src/log/runEvents.js';
 import { buildModel, saveModel } from '../../src/model/index.js';
 import { binaryTask } from '../../src/tasks.js';
-import { runCli } from './run.js';
+import { runInProcess } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-serve-'));
 
@@ -146,12 +146,12 @@ test('the model routes serve the model folder, the wasm binaries and --images, a
 });
 
 test('serve: usage errors exit 2 before anything loads, a folder that is no model exits 1', async (t) => {
-  const both = await runCli(['serve', '--model', tmp, '--run', tmp]);
+  const both = await runInProcess(['serve', '--model', tmp, '--run', tmp]);
   t.is(both.code, 2);
   t.regex(both.stderr, /^awmtl: serve: give --model DIR or --run DIR/);
-  t.is((await runCli(['serve', '--run', tmp, '--port', '70000'])).code, 2);
-  t.is((await runCli(['serve', '--run', tmp, '--images', tmp])).code, 2);
-  const none = await runCli(['serve', '--model', tmp]);
+  t.is((await runInProcess(['serve', '--run', tmp, '--port', '70000'])).code, 2);
+  t.is((await runInProcess(['serve', '--run', tmp, '--images', tmp])).code, 2);
+  const none = await runInProcess(['serve', '--model', tmp]);
   t.is(none.code, 1);
   t.regex(none.stderr, /not an awmtl model/);
 });
