@@ -56,7 +56,7 @@ const compare = async ({ values: v }: Parsed<ReturnType<typeof compareSpec>['opt
   const python = v.python;
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
-    const why = probe.error !== undefined ? probe.error.message : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`);
+    const why = probe.error !== undefined ? probe.error.message : probe.stderr.trim().split('\n').pop() || `exit ${probe.status}`;
     return fail(`PyTorch is not available: ${python} -c 'import torch' failed (${why}); install python3-torch, or give --python PATH`);
   }
   const common = [
