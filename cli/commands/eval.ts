@@ -2,7 +2,7 @@
  * `awmtl eval --model DIR --data DIR [--split test]`: a trained model's metrics
  * on a split of a dataset, loaded by the model's pipeline with its data options.
  */
-import { EXIT_FAILURE, reportFailure } from '../fail.js';
+import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
@@ -45,7 +45,7 @@ export const evalSpec = () =>
 export const evalCommand = async (argv: readonly string[]): Promise<number> => runCommand(evalSpec(), argv, evaluate);
 
 const evaluate = async ({ values: v, given: givenOptions }: Parsed<ReturnType<typeof evalSpec>['options']>): Promise<number> => {
-  const fail = (message: string, code = 2): number => reportFailure('eval', message, code);
+  const fail = (message: string, code = EXIT_USAGE): number => reportFailure('eval', message, code);
   const modelDir = v.model;
   const data = v.data;
   if (modelDir === undefined || data === undefined) return fail('--model DIR and --data DIR are required');
@@ -61,7 +61,7 @@ const evaluate = async ({ values: v, given: givenOptions }: Parsed<ReturnType<ty
     return fail((error as Error).message, EXIT_FAILURE);
   }
   const opened = await openModel(modelDir);
-  if (E.isLeft(opened)) return fail(opened.left, 1);
+  if (E.isLeft(opened)) return fail(opened.left, EXIT_FAILURE);
   try {
     const { meta } = opened.right;
     const name = typeof meta.extra?.pipeline === 'string' ? meta.extra.pipeline : 'celeba';
@@ -73,10 +73,10 @@ const evaluate = async ({ values: v, given: givenOptions }: Parsed<ReturnType<ty
     const dataOptions: Record<string, DataOptionValue> = { ...trained, ...given.right };
     const seed = typeof meta.extra?.seed === 'number' ? meta.extra.seed : 0;
     const dataset = await pipeline.load(data, dataOptions, seed);
-    if (E.isLeft(dataset)) return fail(dataset.left.message, 1);
+    if (E.isLeft(dataset)) return fail(dataset.left.message, EXIT_FAILURE);
     const names = meta.tasks.map((t) => t.name).join(',');
     if (dataset.right.tasks.map((t) => t.name).join(',') !== names) {
-      return fail(`the model's tasks (${meta.tasks.length}) differ from the dataset's (${dataset.right.tasks.length})`, 1);
+      return fail(`the model's tasks (${meta.tasks.length}) differ from the dataset's (${dataset.right.tasks.length})`, EXIT_FAILURE);
     }
     const batch = v['batch-size'];
     const result = await evaluateSplit(
@@ -88,7 +88,7 @@ const evaluate = async ({ values: v, given: givenOptions }: Parsed<ReturnType<ty
       ui,
       pipeline.extraMetrics?.(dataset.right),
     );
-    if (E.isLeft(result)) return fail(result.left.message, 1);
+    if (E.isLeft(result)) return fail(result.left.message, EXIT_FAILURE);
     const r = result.right;
     if (v.json) {
       process.stdout.write(

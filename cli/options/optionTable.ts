@@ -38,9 +38,7 @@ export interface Option<T> {
   readonly parse: (raw: string, flag: string) => E.Either<string, T>;
 }
 
-// Option<never> would not accept every Option<T> (parse's result is covariant, absent too).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OptionTable = Readonly<Record<string, Option<any>>>;
+export type OptionTable = Readonly<Record<string, Option<unknown>>>;
 
 /** The typed values of a table: each option's value, or its `absent` value. */
 export type Values<T extends OptionTable> = { readonly [K in keyof T]: T[K] extends Option<infer V> ? V : never };
@@ -260,5 +258,4 @@ export const usageText = <T extends OptionTable>(spec: CommandSpec<T>): string =
  * in the table for parsing and help, left out of its static type, and read by name
  * (`values[name]`, `raw[name]`) by the code that knows them.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export const dynamic = (table: OptionTable): {} => table;
