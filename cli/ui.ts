@@ -1,6 +1,6 @@
 /** How the command line shows a run: messages and progress on stderr, results on stdout. */
 import type { RunSummary, RunUi } from '../pipelines/train.js';
-import { Progress } from '../src/cli/progress.js';
+import { Progress } from './progress.js';
 import type { TaskSpec } from '../src/tasks.js';
 
 export const cliUi = (): RunUi => ({

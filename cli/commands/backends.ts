@@ -4,17 +4,20 @@
  * package, its version and whether it loaded CUDA; wasm: the build it runs), plus what
  * `--backend auto` takes. Exit 0 whatever is found; 2 for bad usage.
  */
-import { reportFailure } from '../fail.js';
-import * as E from 'fp-ts/lib/Either.js';
 import { type BackendAvailability, listBackends } from '../../src/backend/available.js';
 import { describeAdapter, type AdapterDescription } from '../../src/backend/webgpu.js';
-import { flagOption, parseCommandArgs } from '../../src/cli/args.js';
+import { type CommandSpec, flag } from '../options/optionTable.js';
+import { runCommand } from '../options/runCommand.js';
 
-const usage = `usage: awmtl backends [--json]
-
-Starts every TensorFlow.js backend awmtl can use (tensorflow, webgpu, wasm, cpu), runs one
-small op on each, and prints whether it is available, why not, and its details, then the
-backend --backend auto takes here. --json prints one object: {backends: [...], auto, autoReason}.`;
+export const backendsSpec = (): CommandSpec<{ json: ReturnType<typeof flag> }> => ({
+  name: 'backends',
+  synopsis: ['backends [--json]'],
+  description:
+    'Starts every TensorFlow.js backend awmtl can use (tensorflow, webgpu, wasm, cpu), runs one\n' +
+    'small op on each, and prints whether it is available, why not, and its details, then the\n' +
+    'backend --backend auto takes here.',
+  options: { json: flag('print one object: {backends: [...], auto, autoReason}') },
+});
 
 const detailText = (b: BackendAvailability): string => {
   const d = b.details;
@@ -33,23 +36,16 @@ const detailText = (b: BackendAvailability): string => {
   }
 };
 
-export const backendsCommand = async (argv: readonly string[]): Promise<number> => {
-  const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
-  if (E.isLeft(parsed)) {
-    return reportFailure('backends', parsed.left.message, 2);
-  }
-  if (flagOption(parsed.right, 'help')) {
-    process.stdout.write(`${usage}\n`);
+export const backendsCommand = async (argv: readonly string[]): Promise<number> =>
+  runCommand(backendsSpec(), argv, async ({ values }) => {
+    const report = await listBackends();
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    const lines = report.backends.map(
+      (b) => `${b.name.padEnd(11)} ${b.available ? 'yes' : 'no '}  ${b.available ? detailText(b) : (b.reason ?? '')}`,
+    );
+    process.stdout.write(`${['backend     available', ...lines, '', `auto: ${report.auto} (${report.autoReason})`].join('\n')}\n`);
     return 0;
-  }
-  const report = await listBackends();
-  if (flagOption(parsed.right, 'json')) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return 0;
-  }
-  const lines = report.backends.map(
-    (b) => `${b.name.padEnd(11)} ${b.available ? 'yes' : 'no '}  ${b.available ? detailText(b) : (b.reason ?? '')}`,
-  );
-  process.stdout.write(`${['backend     available', ...lines, '', `auto: ${report.auto} (${report.autoReason})`].join('\n')}\n`);
-  return 0;
-};
+  });

@@ -13,103 +13,82 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { collectComparison, COMPARE_FILES, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
-import { findPipeline, pipelineNames } from '../../pipelines/index.js';
+import { findPipeline } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
-import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
-import {
-  flagOption,
-  isNonNegativeInteger,
-  isPositiveInteger,
-  numberOption,
-  type OptionSpec,
-  parseCommandArgs,
-  type Parsed,
-  stringOption,
-  usageError,
-  type UsageError,
-} from '../../src/cli/args.js';
+import { selectBackend } from '../../src/backend/index.js';
 import type { AttributeDataset } from '../../src/data/attributeDataset.js';
 import { epochSampler } from '../../src/data/sampler.js';
 import { compareJson } from '../../src/report/compare.js';
 import { createStrategy, findStrategy, formatParamError, strategyNames } from '../../src/weighting/index.js';
+import { backendOptions } from '../options/backendOptions.js';
+import { inputOptions, inputSettings } from '../options/inputOptions.js';
+import { choice, type CommandSpec, dynamic, flag, integer, type Parsed, text, usageError, type UsageError, without } from '../options/optionTable.js';
+import { pipelineOption } from '../options/pipelineOptions.js';
+import { givenStrategyParams, strategyOptions, strategyParamNames } from '../options/strategyOptions.js';
+import { runCommand } from '../options/runCommand.js';
 import { cliUi } from '../ui.js';
-import { configFromArgs, inputSettingsFromArgs, trainOptionSpec } from './train.js';
+import { configFromValues, runSettingsOptions } from './trainOptions.js';
 
-/** Options of compare itself (the rest are train's). */
-const OWN = ['strategies', 'seeds', 'first-seed', 'dwa-level', 'no-reuse', 'plan', 'collect'] as const;
+/** Options of compare itself (the others are passed on to each run's train settings). */
+const OWN = ['strategies', 'seeds', 'first-seed', 'level', 'no-reuse', 'plan', 'collect'] as const;
 
-/** Strategy parameters given on the command line go to the strategies that take them; --seed is per run. */
-const strategyParams = (): string[] => {
-  const names = new Set<string>();
-  for (const s of strategyNames()) for (const p of Object.keys(findStrategy(s)?.paramsHelp ?? {})) if (p !== 'seed') names.add(p);
-  return [...names];
-};
+export const compareOptions = () => ({
+  pipeline: pipelineOption({ default: 'celeba' }),
+  ...without(runSettingsOptions(), 'out'),
+  out: text({ metavar: 'DIR', help: 'output folder', defaultText: 'runs/compare-<pipeline>-<date>' }),
+  strategies: text({ metavar: 'LIST', help: `comma-separated, from ${strategyNames().join(', ')}`, defaultText: 'all' }),
+  seeds: integer({ default: 1, help: 'number of seeds: seeds S, S+1, ..., S+N-1' }),
+  'first-seed': integer({ metavar: 'S', min: 0, default: 0, help: "the first seed; a strategy with a seed (rlw) uses the run's" }),
+  level: choice(['window', 'epoch'] as const, {
+    metavar: 'LEVEL',
+    default: 'window',
+    help:
+      'window: every strategy as its options say; epoch: a strategy with an epoch-level form\n' +
+      `(${strategyNames().filter((n) => findStrategy(n)?.epochLevel !== undefined).map((n) => `${n}: --${findStrategy(n)?.epochLevel?.param}`).join(', ')}) gets that option set to the iterations of one epoch`,
+  }),
+  'no-reuse': flag('train every run again, even if its folder holds a finished run'),
+  overwrite: flag('passed on to the train commands of --plan (they replace what their --out holds)'),
+  json: flag('print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)'),
+  plan: flag(
+    'train nothing: print the `awmtl train` command of every run, one per line (its\n' +
+      '--out is the run folder), for a scheduler: ... --plan | parallel -j 4',
+  ),
+  collect: flag(
+    'train nothing: build the table from the run folders of the same command line,\n' + 'naming the missing and unfinished runs (exit 1 if any)',
+  ),
+  ...dynamic(strategyOptions(['seed'])),
+  ...backendOptions,
+  ...inputOptions(),
+});
 
-export const compareOptionSpec = (): OptionSpec => {
-  const spec: OptionSpec = { ...trainOptionSpec() };
-  delete spec.resume;
-  delete spec.strategy;
-  delete spec.seed;
-  delete spec.dashboard;
-  delete spec.host;
-  spec.strategies = { type: 'string' };
-  spec.seeds = { type: 'string' };
-  spec['first-seed'] = { type: 'string' };
-  spec['dwa-level'] = { type: 'string' };
-  spec['no-reuse'] = { type: 'boolean' };
-  spec.plan = { type: 'boolean' };
-  spec.collect = { type: 'boolean' };
-  return spec;
-};
-
-export const compareUsage = (): string => {
-  const lines = [
-    'usage: awmtl compare --pipeline NAME --data DIR [--strategies LIST] [--seeds N] [--iterations I] [--out DIR] [--json] [train options]',
-    '',
+export const compareSpec = (): CommandSpec<ReturnType<typeof compareOptions>> => ({
+  name: 'compare',
+  synopsis: ['compare --pipeline NAME --data DIR [--strategies LIST] [--seeds N] [--iterations I] [--out DIR] [--json] [train options]'],
+  description: [
     'Trains every strategy with the same seeds, data order and budget (each run in OUT/<strategy>-s<seed>/),',
     'then prints the table: mean accuracy and mA per strategy (mean ± std over seeds) and the per-attribute',
     'differences from EW. OUT receives compare.md, compare.csv, compare-attributes.csv, compare.json,',
-    'compare.svg (the table as a picture) and compare-weights.svg (each strategy\'s weight curves).',
+    "compare.svg (the table as a picture) and compare-weights.svg (each strategy's weight curves).",
     'Finished runs with identical settings are reused (an interrupted comparison continues).',
     '',
-    `  --strategies LIST       comma-separated, from ${strategyNames().join(', ')} (default: all)`,
-    '  --seeds N               number of seeds (default 1): seeds S, S+1, ..., S+N-1',
-    '  --first-seed S          the first seed (default 0); a strategy with a seed (rlw) uses the run\'s',
-    '  --dwa-level LEVEL       window (default: DWA updates every --k iterations) or epoch (k = iterations of one epoch)',
-    '  --no-reuse              train every run again, even if its folder holds a finished run',
-    '  --out DIR               output folder (default runs/compare-<pipeline>-<date>)',
-    '  --json                  print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)',
-    '  --plan                  train nothing: print the `awmtl train` command of every run, one per line (its',
-    '                          --out is the run folder), for a scheduler: ... --plan | parallel -j 4',
-    '  --collect               train nothing: build the table from the run folders of the same command line,',
-    '                          naming the missing and unfinished runs (exit 1 if any)',
-    '',
-    'With EW among the strategies, the table ends with every strategy\'s paired difference from EW and its',
+    "With EW among the strategies, the table ends with every strategy's paired difference from EW and its",
     '95% confidence intervals: over seeds (Student t) and by a paired bootstrap over the test images',
     '(OUT/<run>/predictions-test.json), with a plain verdict: better, worse or not distinguishable.',
     '',
-    'Strategy options go to every listed strategy that takes them:',
-  ];
-  for (const s of strategyNames()) {
-    for (const [p, help] of Object.entries(findStrategy(s)?.paramsHelp ?? {})) {
-      if (p !== 'seed') lines.push(`  --${p.padEnd(21)} [${s}] ${help}`);
-    }
-  }
-  lines.push('', "Train options (see 'awmtl train --help'): --backend, --threads, --backbone, --width-multiplier, --size, --crop,");
-  lines.push('--loss, --optimizer, --lr, --momentum, --weight-decay, --batch-size, --val-batch-size, --val-draw,');
-  lines.push('--iterations | --epochs, --eval-every, --eval-limit, --checkpoint-every, --no-flip, --skip-bad-images, --prefetch,');
-  lines.push("and the pipeline's data options.");
-  return lines.join('\n');
-};
+    'Strategy options ([vlt] ...) go to every listed strategy that takes them; the train options are those',
+    "of 'awmtl train' (--strategy and --seed are set per run).",
+  ].join('\n'),
+  options: compareOptions(),
+});
 
 interface CompareArgs {
   readonly pipeline: PipelineDefinition;
-  readonly partial: Omit<TrainConfig, 'iterations'>;
+  readonly partial: Omit<TrainConfig, 'iterations' | 'strategy' | 'seed'>;
   readonly iterations?: number;
   readonly epochs?: number;
   readonly strategies: readonly StrategyChoice[];
   readonly seeds: readonly number[];
-  readonly dwaLevel: 'window' | 'epoch';
+  readonly level: 'window' | 'epoch';
   readonly reuse: boolean;
   readonly json: boolean;
   readonly mode: 'run' | 'plan' | 'collect';
@@ -117,12 +96,11 @@ interface CompareArgs {
   readonly trainArgs: readonly string[];
 }
 
-/** Compare's arguments: train's settings through train's own parser, plus the strategies and seeds. */
-export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareArgs> => {
-  const pipelineName = stringOption(parsed, 'pipeline') ?? 'celeba';
-  const pipeline = findPipeline(pipelineName);
-  if (pipeline === undefined) return E.left(usageError(`unknown pipeline "${pipelineName}" (known: ${pipelineNames().join(', ')})`));
-  const list = (stringOption(parsed, 'strategies') ?? strategyNames().join(','))
+/** Compare's arguments: the run settings as train reads them, plus the strategies and seeds. */
+export const parseCompareArgs = (parsed: Parsed<ReturnType<typeof compareOptions>>): E.Either<UsageError, CompareArgs> => {
+  const { values: v, given, raw } = parsed;
+  const pipeline = v.pipeline ?? (findPipeline('celeba') as PipelineDefinition);
+  const list = (v.strategies ?? strategyNames().join(','))
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -132,17 +110,13 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
   }
   const dup = list.find((s, i) => list.indexOf(s) !== i);
   if (dup !== undefined) return E.left(usageError(`--strategies: ${dup} is listed twice`));
-  const count = numberOption(parsed, 'seeds', 1, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(count)) return count;
-  const first = numberOption(parsed, 'first-seed', 0, isNonNegativeInteger, 'a non-negative integer');
-  if (E.isLeft(first)) return first;
-  const level = stringOption(parsed, 'dwa-level') ?? 'window';
-  if (level !== 'window' && level !== 'epoch') return E.left(usageError(`--dwa-level must be window or epoch, got ${JSON.stringify(level)}`));
 
   // Strategy parameters: each given one goes to the listed strategies that take it; k defaults to the pipeline's.
+  const paramNames = strategyParamNames(['seed']);
+  const givenParams = givenStrategyParams(raw, paramNames);
   const params = new Map<string, Record<string, string | number>>(list.map((s) => [s, {}]));
-  for (const p of strategyParams()) {
-    const value = stringOption(parsed, p);
+  for (const p of paramNames) {
+    const value = givenParams[p];
     const takers = list.filter((s) => p in (findStrategy(s)?.paramsHelp ?? {}));
     if (value === undefined) {
       if (p === 'k') for (const s of takers) params.get(s)!.k = pipeline.defaults.k;
@@ -156,25 +130,17 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
     if (E.isLeft(check)) return E.left(usageError(formatParamError(check.left)));
   }
 
-  // Train's parser for everything else (strategy and seed are set per run).
-  const values: Parsed['values'] = {};
-  for (const [key, value] of Object.entries(parsed.values)) {
-    if (!(OWN as readonly string[]).includes(key) && !strategyParams().includes(key)) values[key] = value;
-  }
-  const base = configFromArgs({ values, positionals: parsed.positionals }, pipeline);
+  const base = configFromValues(v, given, pipeline);
   if (E.isLeft(base)) return base;
-  if (parsed.positionals.length > 0) return E.left(usageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`));
-  const plan = flagOption(parsed, 'plan');
-  const collect = flagOption(parsed, 'collect');
-  if (plan && collect) return E.left(usageError('--plan and --collect: give one'));
-  if ((plan || collect) && stringOption(parsed, 'out') === undefined) return E.left(usageError(`--${plan ? 'plan' : 'collect'} needs --out DIR (where the runs go)`));
-  const out = stringOption(parsed, 'out') ?? join('runs', `compare-${pipeline.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  if (v.plan && v.collect) return E.left(usageError('--plan and --collect: give one'));
+  if ((v.plan || v.collect) && v.out === undefined) return E.left(usageError(`--${v.plan ? 'plan' : 'collect'} needs --out DIR (where the runs go)`));
+  const out = v.out ?? join('runs', `compare-${pipeline.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   // Train options as given, for the planned commands: everything but compare's own, the strategy parameters, the budget and --out.
   const trainArgs: string[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    if (['out', 'json', 'iterations', 'epochs', 'help'].includes(key) || value === undefined || value === false) continue;
+  for (const [key, value] of Object.entries(raw)) {
+    if ((OWN as readonly string[]).includes(key) || paramNames.includes(key) || ['out', 'json', 'iterations', 'epochs'].includes(key)) continue;
     trainArgs.push(`--${key}`);
-    if (value !== true) trainArgs.push(String(value));
+    if (value !== true) trainArgs.push(value);
   }
   return E.right({
     pipeline,
@@ -182,36 +148,54 @@ export const parseCompareArgs = (parsed: Parsed): E.Either<UsageError, CompareAr
     ...(base.right.iterations === undefined ? {} : { iterations: base.right.iterations }),
     ...(base.right.epochs === undefined ? {} : { epochs: base.right.epochs }),
     strategies: list.map((name) => ({ name, params: params.get(name)! })),
-    seeds: Array.from({ length: count.right }, (_, i) => first.right + i),
-    dwaLevel: level,
-    reuse: !flagOption(parsed, 'no-reuse'),
-    json: flagOption(parsed, 'json'),
-    mode: plan ? 'plan' : collect ? 'collect' : 'run',
+    seeds: Array.from({ length: v.seeds }, (_, i) => v['first-seed'] + i),
+    level: v.level,
+    reuse: !v['no-reuse'],
+    json: v.json,
+    mode: v.plan ? 'plan' : v.collect ? 'collect' : 'run',
     trainArgs,
   });
 };
 
-export const compareCommand = async (argv: readonly string[]): Promise<number> => {
+/**
+ * At epoch level, every strategy whose definition declares an epoch-level form gets that
+ * parameter set to the iterations of one epoch; the others run unchanged. Also the info line.
+ */
+export const atLevel = (
+  strategies: readonly StrategyChoice[],
+  level: 'window' | 'epoch',
+  perEpoch: number | undefined,
+): { strategies: StrategyChoice[]; info?: string } => {
+  if (level === 'window' || perEpoch === undefined) return { strategies: [...strategies] };
+  const set: string[] = [];
+  const out = strategies.map((s) => {
+    const param = findStrategy(s.name)?.epochLevel?.param;
+    if (param === undefined) return s;
+    set.push(`${s.name} --${param} ${perEpoch}`);
+    return { ...s, params: { ...s.params, [param]: perEpoch } };
+  });
+  return {
+    strategies: out,
+    info:
+      set.length === 0
+        ? `epoch level: none of ${strategies.map((s) => s.name).join(', ')} has an epoch-level form; all run unchanged`
+        : `epoch level (${perEpoch} iterations per epoch): ${set.join(', ')}; the others unchanged`,
+  };
+};
+
+export const compareCommand = async (argv: readonly string[]): Promise<number> => runCommand(compareSpec(), argv, compare);
+
+const compare = async (parsed: Parsed<ReturnType<typeof compareOptions>>): Promise<number> => {
   const fail = (message: string, code = EXIT_USAGE): number => reportFailure('compare', message, code);
-  const parsed = parseCommandArgs(argv, compareOptionSpec());
-  if (E.isLeft(parsed)) return fail(parsed.left.message);
-  if (flagOption(parsed.right, 'help')) {
-    process.stdout.write(`${compareUsage()}\n`);
-    return 0;
-  }
-  const args = parseCompareArgs(parsed.right);
+  const args = parseCompareArgs(parsed);
   if (E.isLeft(args)) return fail(args.left.message);
   const { pipeline, partial } = args.right;
   if (args.right.mode !== 'run') return planOrCollect(args.right);
-  const input = inputSettingsFromArgs(parsed.right);
+  const input = inputSettings(parsed.values);
   if (E.isLeft(input)) return fail(input.left.message);
   const ui = cliUi();
-  const backend = stringOption(parsed.right, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
-  const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(threads)) return fail(threads.left.message);
   try {
-    await selectBackend({ backend: backend as 'auto', threads: threads.right, log: (m) => ui.info(m) });
+    await selectBackend({ backend: parsed.values.backend, threads: parsed.values.threads, log: (m) => ui.info(m) });
   } catch (error) {
     return fail((error as Error).message, EXIT_FAILURE);
   }
@@ -236,11 +220,10 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   const iterations =
     args.right.epochs !== undefined ? Math.max(1, Math.round(args.right.epochs * perEpoch)) : (args.right.iterations ?? pipeline.defaults.iterations);
   if (args.right.epochs !== undefined) ui.info(`${args.right.epochs} epochs = ${iterations} iterations of ${partial.batchSize}`);
-  const strategies = args.right.strategies.map((s) =>
-    s.name === 'dwa' && args.right.dwaLevel === 'epoch' ? { ...s, params: { ...s.params, k: perEpoch } } : s,
-  );
-  if (args.right.dwaLevel === 'epoch') ui.info(`dwa at epoch level: k = ${perEpoch} iterations per epoch`);
-  const { strategy: _s, seed: _seed, out, ...base } = { ...partial, iterations };
+  const levelled = atLevel(args.right.strategies, args.right.level, perEpoch);
+  const strategies = levelled.strategies;
+  if (levelled.info !== undefined) ui.info(levelled.info);
+  const { out, ...base } = { ...partial, iterations };
   ui.info(
     `comparing ${strategies.map((s) => s.name).join(', ')} on seeds ${args.right.seeds.join(', ')}: ${strategies.length * args.right.seeds.length} runs of ${iterations} iterations; output: ${out}`,
   );
@@ -267,22 +250,22 @@ export const compareCommand = async (argv: readonly string[]): Promise<number> =
   return result.right.failures.length > 0 ? 1 : 0;
 };
 
-/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
-
-/** --plan and --collect: no training here (the dataset is loaded only to turn --epochs or --dwa-level epoch into iterations). */
+/** --plan and --collect: no training here (the dataset is loaded only to turn --epochs or --level epoch into iterations). */
 const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const { pipeline, partial } = args;
-  const fail = (message: string): number => reportFailure('compare', message, 1);
+  const fail = (message: string): number => reportFailure('compare', message, EXIT_FAILURE);
   let perEpoch: number | undefined;
-  if (args.epochs !== undefined || args.dwaLevel === 'epoch') {
+  if (args.epochs !== undefined || args.level === 'epoch') {
     const loaded = await pipeline.load(partial.data, partial.dataOptions, args.seeds[0]);
     if (E.isLeft(loaded)) return fail(loaded.left.message);
     perEpoch = epochSampler(loaded.right.splits.train.size, partial.batchSize, 0).batchesPerEpoch;
   }
   const iterations =
     args.epochs !== undefined ? Math.max(1, Math.round(args.epochs * (perEpoch as number))) : (args.iterations ?? pipeline.defaults.iterations);
-  const strategies = args.strategies.map((s) => (s.name === 'dwa' && args.dwaLevel === 'epoch' ? { ...s, params: { ...s.params, k: perEpoch as number } } : s));
-  const { strategy: _s, seed: _seed, out, ...base } = { ...partial, iterations };
+  const levelled = atLevel(args.strategies, args.level, perEpoch);
+  const strategies = levelled.strategies;
+  if (levelled.info !== undefined) process.stderr.write(`${levelled.info}\n`);
+  const { out, ...base } = { ...partial, iterations };
   const config = { base, strategies, seeds: args.seeds, out };
   if (args.mode === 'plan') {
     for (const run of plannedRuns(config)) {

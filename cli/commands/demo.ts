@@ -7,9 +7,11 @@
  * Each demo replaces the previous one's run folder (`--overwrite`).
  */
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
-import { Progress } from '../../src/cli/progress.js';
+import { Progress } from '../progress.js';
+import type { CommandSpec } from '../options/optionTable.js';
+import { runCommand } from '../options/runCommand.js';
 import { prepareCommand } from './prepare.js';
-import { trainCommand } from './train.js';
+import { trainCommand, trainOptions } from './train.js';
 
 export const DEMO_SEED = 1;
 export const DEMO_COUNT = 2000;
@@ -28,13 +30,17 @@ export const demoArgs = (dir: string): string[] => [
   '--seed', '0',
 ];
 
-export const demoCommand = async (argv: readonly string[]): Promise<number> => {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(
-      `usage: awmtl demo [train options]\n\nGenerates the synthetic CelebA fixture (${DEMO_COUNT} images) if needed, then runs\n  awmtl train ${demoArgs('<fixture>').join(' ')}\nLater options override these.\n`,
-    );
-    return 0;
-  }
+/** demo takes train's options (they override its own). */
+export const demoSpec = (): CommandSpec<ReturnType<typeof trainOptions>> => ({
+  name: 'demo',
+  synopsis: ['demo [train options]'],
+  description: `Generates the synthetic CelebA fixture (${DEMO_COUNT} images) if needed, then runs\n  awmtl train ${demoArgs('<fixture>').join(' ')}\nLater options override these.`,
+  options: trainOptions(),
+});
+
+export const demoCommand = async (argv: readonly string[]): Promise<number> => runCommand(demoSpec(), argv, () => demo(argv));
+
+const demo = async (argv: readonly string[]): Promise<number> => {
   const dir = defaultCelebaFixtureDir(DEMO_SEED, DEMO_COUNT);
   process.stderr.write(`fixture: ${dir}\n`);
   const started = performance.now();

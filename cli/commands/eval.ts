@@ -2,116 +2,95 @@
  * `awmtl eval --model DIR --data DIR [--split test]`: a trained model's metrics
  * on a split of a dataset, loaded by the model's pipeline with its data options.
  */
-import { reportFailure } from '../fail.js';
+import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { evaluateSplit } from '../../pipelines/evaluate.js';
 import { findPipeline, pipelineNames } from '../../pipelines/index.js';
 import type { DataOptionValue } from '../../pipelines/definition.js';
-import { backendChoiceError, isBackendChoice, selectBackend } from '../../src/backend/index.js';
-import { flagOption, isPositiveInteger, numberOption, type OptionSpec, parseCommandArgs, stringOption } from '../../src/cli/args.js';
+import { selectBackend } from '../../src/backend/index.js';
 import type { SplitName } from '../../src/data/attributeDataset.js';
+import { backendOptions } from '../options/backendOptions.js';
+import { inputOptions, inputSettings } from '../options/inputOptions.js';
+import { choice, type CommandSpec, dynamic, flag, integer, type OptionTable, type Parsed, text } from '../options/optionTable.js';
+import { dataOption, dataOptions, dataOptionValues, pipelineOption } from '../options/pipelineOptions.js';
+import { runCommand } from '../options/runCommand.js';
 import { cliUi } from '../ui.js';
 import { openModel } from './modelDir.js';
-import { inputSettingsFromArgs } from './train.js';
 
-const usage = (): string =>
-  [
-    'usage: awmtl eval --model DIR --data DIR [--split test|val|train] [--json] [--skip-bad-images]',
-    '',
-    'Evaluates a trained model (a run folder or its model/) on a split of a dataset. The pipeline',
-    'and its data options (split fractions, --only-present-images, ...) default to those of training.',
-    `  --pipeline NAME   ${pipelineNames().join(', ')}`,
-    '  --limit N         evaluate the first N images of the split only',
-    '  --batch-size N    images per evaluation batch (default 64)',
-    '  --backend NAME    auto (default), webgpu, wasm, cpu, tensorflow',
-    '  --cache DIR | --no-cache   the preprocessed image cache to read (default: the one `awmtl prepare` made, if valid)',
-    '  --workers N       image-decoding worker threads',
-  ].join('\n');
+/** A pipeline's --split (how the data is split) is --data-split here: --split names the split to evaluate. */
+const RENAMED = { split: 'data-split' };
 
-export const evalCommand = async (argv: readonly string[]): Promise<number> => {
-  const spec: OptionSpec = {
-    model: { type: 'string' },
-    data: { type: 'string' },
-    split: { type: 'string' },
-    pipeline: { type: 'string' },
-    limit: { type: 'string' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-    'skip-bad-images': { type: 'boolean' },
-    'batch-size': { type: 'string' },
-    cache: { type: 'string' },
-    'no-cache': { type: 'boolean' },
-    workers: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  };
-  for (const name of pipelineNames()) {
-    for (const [opt, d] of Object.entries(findPipeline(name)?.dataOptions ?? {})) {
-      if (opt !== 'split') spec[opt] = { type: d.type };
-    }
-  }
-  spec['data-split'] = { type: 'string' };
-  const parsed = parseCommandArgs(argv, spec);
-  const fail = (message: string, code = 2): number => reportFailure('eval', message, code);
-  if (E.isLeft(parsed)) return fail(parsed.left.message);
-  const p = parsed.right;
-  if (flagOption(p, 'help')) {
-    process.stdout.write(`${usage()}\n`);
-    return 0;
-  }
-  const modelDir = stringOption(p, 'model');
-  const data = stringOption(p, 'data');
-  if (modelDir === undefined || data === undefined) return fail("--model DIR and --data DIR are required");
-  const split = (stringOption(p, 'split') ?? 'test') as SplitName;
-  if (!['train', 'val', 'test'].includes(split)) return fail(`--split must be train, val or test, got ${JSON.stringify(split)}`);
-  const limitRaw = stringOption(p, 'limit');
-  const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
-  if (!(limit >= 1) || (limitRaw !== undefined && !Number.isInteger(limit))) return fail(`--limit must be a positive integer, got ${JSON.stringify(limitRaw)}`);
-  const batchSize = numberOption(p, 'batch-size', 64, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(batchSize)) return fail(batchSize.left.message);
-  const input = inputSettingsFromArgs(p);
+export const evalSpec = () =>
+  ({
+    name: 'eval',
+    synopsis: ['eval --model DIR --data DIR [--split test|val|train] [--json] [--skip-bad-images]'],
+    description:
+      'Evaluates a trained model (a run folder or its model/) on a split of a dataset. The pipeline\n' +
+      'and its data options (split fractions, --only-present-images, ...) default to those of training.',
+    options: {
+      model: text({ metavar: 'DIR', help: 'the model: a run folder or its model/' }),
+      data: dataOption(),
+      split: choice(['train', 'val', 'test'] as const, { default: 'test', help: 'the split to evaluate' }),
+      pipeline: pipelineOption({ default: "the model's" }),
+      limit: integer({ help: 'evaluate the first N images of the split only' }),
+      'batch-size': integer({ default: 64, help: 'images per evaluation batch' }),
+      json: flag('print the metrics as one JSON object'),
+      'skip-bad-images': flag('skip unreadable images (counted) instead of stopping'),
+      backend: backendOptions.backend,
+      ...inputOptions(),
+      ...dynamic(dataOptions([], RENAMED)),
+    },
+  }) satisfies CommandSpec<OptionTable>;
+
+export const evalCommand = async (argv: readonly string[]): Promise<number> => runCommand(evalSpec(), argv, evaluate);
+
+const evaluate = async ({ values: v, given: givenOptions }: Parsed<ReturnType<typeof evalSpec>['options']>): Promise<number> => {
+  const fail = (message: string, code = EXIT_USAGE): number => reportFailure('eval', message, code);
+  const modelDir = v.model;
+  const data = v.data;
+  if (modelDir === undefined || data === undefined) return fail('--model DIR and --data DIR are required');
+  const split: SplitName = v.split;
+  const limit = v.limit ?? Infinity;
+  const input = inputSettings(v);
   if (E.isLeft(input)) return fail(input.left.message);
-  const backend = stringOption(p, 'backend') ?? 'auto';
-  if (!isBackendChoice(backend)) return fail(backendChoiceError(backend));
+  const backend = v.backend;
   const ui = cliUi();
   try {
     await selectBackend({ backend, log: (m) => ui.info(m) });
   } catch (error) {
-    return fail((error as Error).message, 1);
+    return fail((error as Error).message, EXIT_FAILURE);
   }
   const opened = await openModel(modelDir);
-  if (E.isLeft(opened)) return fail(opened.left, 1);
+  if (E.isLeft(opened)) return fail(opened.left, EXIT_FAILURE);
   try {
     const { meta } = opened.right;
-    const name = stringOption(p, 'pipeline') ?? (typeof meta.extra?.pipeline === 'string' ? meta.extra.pipeline : 'celeba');
-    const pipeline = findPipeline(name);
+    const name = typeof meta.extra?.pipeline === 'string' ? meta.extra.pipeline : 'celeba';
+    const pipeline = v.pipeline ?? findPipeline(name);
     if (pipeline === undefined) return fail(`unknown pipeline "${name}" (known: ${pipelineNames().join(', ')})`);
     const trained = (meta.extra?.dataOptions ?? {}) as Record<string, DataOptionValue>;
-    const dataOptions: Record<string, DataOptionValue> = { ...trained };
-    for (const [opt, d] of Object.entries(pipeline.dataOptions)) {
-      const key = opt === 'split' ? 'data-split' : opt;
-      const v = d.type === 'boolean' ? (flagOption(p, key) ? true : undefined) : stringOption(p, key);
-      if (v !== undefined) dataOptions[opt] = v;
-    }
+    const given = dataOptionValues(pipeline, v as Readonly<Record<string, unknown>>, givenOptions, RENAMED);
+    if (E.isLeft(given)) return fail(given.left.message);
+    const dataOptions: Record<string, DataOptionValue> = { ...trained, ...given.right };
     const seed = typeof meta.extra?.seed === 'number' ? meta.extra.seed : 0;
     const dataset = await pipeline.load(data, dataOptions, seed);
-    if (E.isLeft(dataset)) return fail(dataset.left.message, 1);
+    if (E.isLeft(dataset)) return fail(dataset.left.message, EXIT_FAILURE);
     const names = meta.tasks.map((t) => t.name).join(',');
     if (dataset.right.tasks.map((t) => t.name).join(',') !== names) {
-      return fail(`the model's tasks (${meta.tasks.length}) differ from the dataset's (${dataset.right.tasks.length})`, 1);
+      return fail(`the model's tasks (${meta.tasks.length}) differ from the dataset's (${dataset.right.tasks.length})`, EXIT_FAILURE);
     }
-    const batch = batchSize.right;
+    const batch = v['batch-size'];
     const result = await evaluateSplit(
       opened.right.trainer,
       dataset.right,
       split,
-      { image: opened.right.image, valBatchSize: batch, skipBadImages: flagOption(p, 'skip-bad-images'), input: input.right },
+      { image: opened.right.image, valBatchSize: batch, skipBadImages: v['skip-bad-images'], input: input.right },
       limit,
       ui,
       pipeline.extraMetrics?.(dataset.right),
     );
-    if (E.isLeft(result)) return fail(result.left.message, 1);
+    if (E.isLeft(result)) return fail(result.left.message, EXIT_FAILURE);
     const r = result.right;
-    if (flagOption(p, 'json')) {
+    if (v.json) {
       process.stdout.write(
         `${JSON.stringify({
           split,

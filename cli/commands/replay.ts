@@ -6,16 +6,16 @@
  * or `{"iteration": t, "skipped": "<reason>"}`. Useful to tune k on a logged run.
  */
 import { reportFailure } from '../fail.js';
+import { type CommandSpec, dynamic, type OptionTable, parseOptions, text, usageError, type UsageError, usageText } from '../options/optionTable.js';
+import { givenStrategyParams, strategyOptions, strategyParamNames } from '../options/strategyOptions.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, from, lastValueFrom, map, type Observable, tap } from 'rxjs';
 import { weightUpdates } from '../../operators/weightUpdates.js';
-import { type OptionSpec, parseCommandArgs, stringOption, usageError, type UsageError } from '../../src/cli/args.js';
 import { type LineError, parseLossLine, seriesOf } from '../../src/log/lossLine.js';
 import {
   createStrategy,
-  findStrategy,
   formatParamError,
   strategyNames,
   type StrategyParams,
@@ -23,26 +23,23 @@ import {
   type WeightingStrategy,
 } from '../../src/weighting/index.js';
 
-export const replayUsage = (): string => {
-  const params = new Set<string>();
-  for (const name of strategyNames()) for (const p of Object.keys(findStrategy(name)?.paramsHelp ?? {})) params.add(p);
-  const lines = [
-    'usage: awmtl replay [--strategy NAME] [strategy options] FILE|-',
-    '',
-    'Replays weight updates on a loss log (one iteration per line: a JSON array of per-task',
-    'losses, or an object with valLoss / trainLoss arrays, as in a training log.jsonl).',
-    'Prints one JSON line per update point: {"iteration": t, "weights": [...]} or',
-    '{"iteration": t, "skipped": "reason"}. Iterations are counted from 1.',
-    '',
-    `  --strategy NAME   ${strategyNames().join(', ')} (default vlt)`,
-  ];
-  for (const name of strategyNames()) {
-    const def = findStrategy(name);
-    if (def === undefined) continue;
-    for (const [param, help] of Object.entries(def.paramsHelp)) lines.push(`  --${param.padEnd(15)} [${name}] ${help}`);
-  }
-  return lines.join('\n');
-};
+export const replaySpec = () =>
+  ({
+    name: 'replay',
+    synopsis: ['replay [--strategy NAME] [strategy options] FILE|-'],
+    description:
+      'Replays weight updates on a loss log (one iteration per line: a JSON array of per-task\n' +
+      'losses, or an object with valLoss / trainLoss arrays, as in a training log.jsonl).\n' +
+      'Prints one JSON line per update point: {"iteration": t, "weights": [...]} or\n' +
+      '{"iteration": t, "skipped": "reason"}. Iterations are counted from 1. FILE - reads stdin.',
+    options: {
+      strategy: text({ metavar: 'NAME', default: 'vlt', help: strategyNames().join(', ') }),
+      ...dynamic(strategyOptions()),
+    },
+    positionals: { metavar: 'FILE|-', min: 1, max: 1 },
+  }) satisfies CommandSpec<OptionTable>;
+
+export const replayUsage = (): string => usageText(replaySpec());
 
 /** Replay-level failure: bad usage, or a bad input line (with the file it came from). */
 export type ReplayError = UsageError | (LineError & { readonly file: string });
@@ -125,38 +122,21 @@ export const replayLines = async (
   }
 };
 
-const options: OptionSpec = {
-  strategy: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-for (const name of strategyNames()) {
-  for (const param of Object.keys(findStrategy(name)?.paramsHelp ?? {})) options[param] = { type: 'string' };
-}
-
 /** Parse replay's arguments into a configured strategy and an input path. */
 export const parseReplayArgs = (
   argv: readonly string[],
 ): E.Either<ReplayError, { strategy: WeightingStrategy; input: string } | 'help'> => {
-  const parsed = parseCommandArgs(argv, options);
-  if (E.isLeft(parsed)) return parsed;
-  if (parsed.right.values.help === true) return E.right('help');
-  const name = stringOption(parsed.right, 'strategy') ?? 'vlt';
-  const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed.right.values)) {
-    if (key !== 'strategy' && key !== 'help' && typeof value === 'string') params[key] = value;
-  }
-  const strategy = createStrategy(name, params as StrategyParams);
+  const parsed = parseOptions(replaySpec(), argv);
+  if (E.isLeft(parsed) || parsed.right === 'help') return parsed as E.Either<UsageError, 'help'>;
+  const name = parsed.right.values.strategy;
+  const strategy = createStrategy(name, givenStrategyParams(parsed.right.raw, strategyParamNames()) as StrategyParams);
   if (E.isLeft(strategy)) return E.left(usageError(formatParamError(strategy.left)));
   if (strategy.right.inGraph !== undefined) {
     return E.left(
       usageError(`strategy ${name} learns its weights inside the training step (from gradients), so a loss log cannot replay it; its weights are in the log's weights field`),
     );
   }
-  const positionals = parsed.right.positionals;
-  if (positionals.length !== 1) {
-    return E.left(usageError(`expected one input FILE (or - for stdin), got ${positionals.length}`));
-  }
-  return E.right({ strategy: strategy.right, input: positionals[0] });
+  return E.right({ strategy: strategy.right, input: parsed.right.positionals[0] });
 };
 
 /** CLI entry: returns the process exit code. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCelebaFixture } from '../../fixtures/celeba/index.js';
-import { runDecodeBench } from '../../src/bench/decode.js';
+import { runDecodeBench } from '../../cli/bench/runDecodeBench.js';
 
 // The decode benchmark (`npm run bench -- decode`) runs end to end and reports a figure for each
 // step and size asked for. How fast they are is for the benchmark to print, not for a test.

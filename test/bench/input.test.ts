@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
-import { runCli } from '../cli/run.js';
+import { runCli, runInProcess } from '../cli/run.js';
 
 const FIXTURE = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, count: 160 }).dir;
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-bench-input-'));
@@ -42,10 +42,10 @@ test('bench step delegates to the step benchmark; unknown benchmarks are usage e
   const out = JSON.parse(r.stdout);
   t.like(out, { batch: 2, size: 16, steps: 2, warmup: 0 });
   t.true(positive(out.imagesPerSecond));
-  const bad = await runCli(['bench', 'disk']);
+  const bad = await runInProcess(['bench', 'disk']);
   t.is(bad.code, 2);
-  t.regex(bad.stderr, /unknown benchmark "disk" \(input, step, soak, decode, celeba-load or startup\)/);
-  const phase = await runCli(['bench', 'input', '--data', FIXTURE, '--phases', 'decode,nap']);
+  t.regex(bad.stderr, /unknown benchmark "disk" \(input, step, soak, decode, celeba-load, startup, compare or dashboard\)/);
+  const phase = await runInProcess(['bench', 'input', '--data', FIXTURE, '--phases', 'decode,nap']);
   t.is(phase.code, 2);
   t.regex(phase.stderr, /unknown phase "nap"/);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
-import { runCli } from '../cli/run.js';
+import { runCli, runInProcess } from '../cli/run.js';
 
 const FIXTURE = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, count: 160 }).dir;
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-bench-soak-'));
@@ -34,7 +34,7 @@ test('bench soak samples tensors and RSS at the start, every N iterations and at
   t.is(after.numTensors, 0, 'the run disposes what it made');
   t.true(out.samples.every((s) => s.sample.rssMB > 0));
   t.is(out.rssGrowth, end.rssMB / third.rssMB - 1);
-  const usage = await runCli(['bench', 'soak', '--out', join(tmp, 'x')]);
+  const usage = await runInProcess(['bench', 'soak', '--out', join(tmp, 'x')]);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /--out is fixed by the soak/);
 });

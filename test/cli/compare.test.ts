@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
 import { generateMarketFixture } from '../../fixtures/market/fixture.js';
-import { runCli } from './run.js';
+import { runCli, runInProcess } from './run.js';
 
 const CELEBA = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, count: 160 }).dir;
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-compare-'));
@@ -113,12 +113,12 @@ test('compare on the Market-1501 fixture: mA and the official 12-task accuracy p
 
 test('compare usage errors name the problem (exit 2)', async (t) => {
   const base = ['compare', '--pipeline', 'celeba', '--data', CELEBA, '--out', join(tmp, 'never')];
-  const unknown = await runCli([...base, '--strategies', 'ew,magic']);
+  const unknown = await runInProcess([...base, '--strategies', 'ew,magic']);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /--strategies: unknown strategy "magic" \(known: vlt, ew, dwa, uw, rlw, gradnorm, famo\)/);
-  const stray = await runCli([...base, '--strategies', 'ew,dwa', '--alpha', '2']);
+  const stray = await runInProcess([...base, '--strategies', 'ew,dwa', '--alpha', '2']);
   t.regex(stray.stderr, /--alpha does not apply to any of the strategies \(ew, dwa\)/);
-  const seed = await runCli([...base, '--seed', '3']);
+  const seed = await runInProcess([...base, '--seed', '3']);
   t.regex(seed.stderr, /Unknown option '--seed'/);
   t.false(existsSync(join(tmp, 'never')));
 });

@@ -8,7 +8,7 @@ import { at, getField, getVariable, readMatFileSync } from '../../src/data/mat.j
 import { allAttributes } from '../../src/data/pedestrian.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { datasetCommand } from '../../cli/commands/dataset.js';
-import { type CliResult, runCli } from './run.js';
+import type { CliResult } from './run.js';
 import { testWithData } from '../sharedData.js';
 
 const MARKET = '../shared/data/market1501-attribute/market_attribute.mat';
@@ -22,7 +22,7 @@ interface Info {
   problems: Record<string, { count: number; reports: { split?: string; subject: string; count: number; message: string }[] }>;
 }
 
-/** `awmtl dataset ...` in this process (the real executable is exercised by the tests that use runCli). */
+/** `awmtl dataset ...` in this process (test/cli/folderMarket.test.ts runs it through the real executable). */
 const dataset = async (args: readonly string[]): Promise<CliResult> => {
   let stdout = '';
   let stderr = '';
@@ -78,7 +78,7 @@ testWithData([DUKE], 'dataset info on the real duke_attribute.mat: 702/1110 iden
 });
 
 testWithData([MARKET], 'dataset show on the real Market file: test 0001 is female, long hair, dress, white upper and lower, as coded in the file', async (t) => {
-  const r = await runCli(['dataset', 'show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '0001', '--json']);
+  const r = await dataset(['show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '0001', '--json']);
   t.is(r.code, 0, r.stderr);
   const shown = JSON.parse(r.stdout) as Record<string, string>;
   t.like(shown, { gender: 'female', hair: 'long', clothes: 'dress', upwhite: 'yes', downwhite: 'yes', upcolor: 'white', downcolor: 'white' });
@@ -104,7 +104,7 @@ testWithData([MARKET], 'dataset show on the real Market file: test 0001 is femal
 testWithData([MARKET], 'dataset errors: unknown identity and bad files exit 1 naming the file; usage exits 2', async (t) => {
   const corrupt = join(root, 'truncated.mat');
   writeFileSync(corrupt, readFileSync(MARKET).subarray(0, 3000));
-  const unknown = await runCli(['dataset', 'show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '9999', '--json']);
+  const unknown = await dataset(['show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'test', '--id', '9999', '--json']);
   const [wrongSplit, truncated, missing, noPipeline, badColours, showCeleba] = await Promise.all([
     dataset(['show', '--pipeline', 'market1501', '--annotations', MARKET, '--split', 'train', '--id', '0001']),
     dataset(['info', '--pipeline', 'market1501', '--annotations', corrupt]),

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
 import { INDEX_FILE, LOCK_FILE } from '../../src/data/cache/format.js';
-import { runCli } from './run.js';
+import { runCli, runInProcess } from './run.js';
 
 const FIXTURE = ensureCelebaFixture(defaultCelebaFixtureDir(3, 160), { seed: 3, count: 160 }).dir;
 const bin = fileURLToPath(new URL('../../bin/awmtl.js', import.meta.url));
@@ -55,7 +55,7 @@ test('prepare writes the cache once; train and eval read it by default, --no-cac
   t.regex(evaluated.stderr, /input: cache/);
   t.is(JSON.parse(evaluated.stdout).images, 16);
 
-  const bad = await runCli(['train', ...args, '--cache', cache, '--no-cache'], undefined, { env });
+  const bad = await runInProcess(['train', ...args, '--cache', cache, '--no-cache'], { env });
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--cache DIR or --no-cache, not both/);
 });
@@ -101,13 +101,13 @@ test('a prepare killed with SIGKILL leaves no cache; train decodes instead, and 
 });
 
 test('prepare refuses bad options with a usage message', async (t) => {
-  const r = await runCli(['prepare', '--pipeline', 'celeba', '--data', FIXTURE, '--size', '3x3']);
+  const r = await runInProcess(['prepare', '--pipeline', 'celeba', '--data', FIXTURE, '--size', '3x3']);
   t.is(r.code, 2);
   t.regex(r.stderr, /--size: each side must be between 8 and 1024/);
-  const c = await runCli(['prepare', '--pipeline', 'celeba', '--data', FIXTURE, '--crop', 'square']);
+  const c = await runInProcess(['prepare', '--pipeline', 'celeba', '--data', FIXTURE, '--crop', 'square']);
   t.is(c.code, 2);
   t.regex(c.stderr, /--crop must be none or one of/);
-  const d = await runCli(['prepare', '--pipeline', 'celeba', '--data', join(tmp, 'nowhere'), '--cache', join(tmp, 'c')]);
+  const d = await runInProcess(['prepare', '--pipeline', 'celeba', '--data', join(tmp, 'nowhere'), '--cache', join(tmp, 'c')]);
   t.is(d.code, 1);
   t.regex(d.stderr, /nowhere/);
 });

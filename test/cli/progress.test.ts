@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatDuration, formatProgress, Progress } from '../../src/cli/progress.js';
+import { formatDuration, formatProgress, Progress } from '../../cli/progress.js';
 
 test('formatDuration', (t) => {
   t.is(formatDuration(5.4), '5s');

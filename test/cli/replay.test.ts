@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { replayLines } from '../../cli/commands/replay.js';
 import { Rng } from '../../src/random.js';
 import { createStrategy } from '../../src/weighting/index.js';
-import { runCli } from './run.js';
+import { runCli, runInProcess } from './run.js';
 
 type Out = { iteration: number; weights?: number[]; skipped?: string };
 
@@ -110,7 +110,7 @@ test('the awmtl replay command prints one JSON line per update point', async (t)
     'ok.jsonl',
     ['[1, 0.5, 0.2]', '[1, 0.5, 0.2]', '[0.8, 0.5, 0.1]', '{"valLoss": [0.8, 0.5, 0.1], "trainLoss": [9, 9, 9]}', '[0.8, 0.5, 0.1]', '[0.8, 0.5, 0.1]', ''].join('\n'),
   );
-  const r = await runCli(['replay', '--strategy', 'vlt', '--k', '2', log]);
+  const r = await runInProcess(['replay', '--strategy', 'vlt', '--k', '2', log]);
   t.is(r.code, 0, r.stderr);
   const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.is(out.length, 2);
@@ -130,46 +130,46 @@ test('replay reads stdin with -, and --min-weight floors the weights', async (t)
 });
 
 test('a line that is not JSON stops replay with an error naming the line', async (t) => {
-  const r = await runCli(['replay', '--k', '1', file('bad1.jsonl', '[1, 2]\n[1, 2]\n[1, 2\n')]);
+  const r = await runInProcess(['replay', '--k', '1', file('bad1.jsonl', '[1, 2]\n[1, 2]\n[1, 2\n')]);
   t.is(r.code, 1);
   t.regex(r.stderr, /bad1\.jsonl line 3: not valid JSON/);
 });
 
 test('a line of the wrong length stops replay with an error naming the line', async (t) => {
-  const r = await runCli(['replay', '--k', '1', file('bad2.jsonl', '[1, 2]\n[1, 2]\n[1, 2]\n[1]\n')]);
+  const r = await runInProcess(['replay', '--k', '1', file('bad2.jsonl', '[1, 2]\n[1, 2]\n[1, 2]\n[1]\n')]);
   t.is(r.code, 1);
   t.regex(r.stderr, /bad2\.jsonl line 4: expected 2 losses \(as on the first line\), got 1/);
 });
 
 test('a non-numeric value stops replay with an error naming the line and field', async (t) => {
-  const r = await runCli(['replay', '--k', '1', file('bad3.jsonl', '{"valLoss": [1, 2]}\n{"valLoss": [1, null]}\n')]);
+  const r = await runInProcess(['replay', '--k', '1', file('bad3.jsonl', '{"valLoss": [1, 2]}\n{"valLoss": [1, null]}\n')]);
   t.is(r.code, 1);
   t.regex(r.stderr, /bad3\.jsonl line 2: valLoss\[1\] is not a number \(got null\)/);
-  const s = await runCli(['replay', '--k', '1', file('bad4.jsonl', '[1, 2]\n"hello"\n')]);
+  const s = await runInProcess(['replay', '--k', '1', file('bad4.jsonl', '[1, 2]\n"hello"\n')]);
   t.regex(s.stderr, /bad4\.jsonl line 2: expected an array of losses or an object/);
 });
 
 test('an empty line inside the log is an error; blank lines at the end are not', async (t) => {
-  const bad = await runCli(['replay', '--k', '1', file('gap.jsonl', '[1]\n\n[1]\n')]);
+  const bad = await runInProcess(['replay', '--k', '1', file('gap.jsonl', '[1]\n\n[1]\n')]);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /gap\.jsonl line 2: empty line/);
-  const ok = await runCli(['replay', '--k', '1', file('tail.jsonl', '[1]\n[2]\n\n\n')]);
+  const ok = await runInProcess(['replay', '--k', '1', file('tail.jsonl', '[1]\n[2]\n\n\n')]);
   t.is(ok.code, 0, ok.stderr);
 });
 
 test('bad options are usage errors (exit 2)', async (t) => {
-  const r = await runCli(['replay', '--k', 'x', file('x.jsonl', '[1]\n')]);
+  const r = await runInProcess(['replay', '--k', 'x', file('x.jsonl', '[1]\n')]);
   t.is(r.code, 2);
   t.regex(r.stderr, /k must be a positive integer, got "x"/);
-  const s = await runCli(['replay', '--strategy', 'magic', file('y.jsonl', '[1]\n')]);
+  const s = await runInProcess(['replay', '--strategy', 'magic', file('y.jsonl', '[1]\n')]);
   t.regex(s.stderr, /unknown strategy "magic" \(known: vlt, ew/);
-  const u = await runCli(['replay', '--strategy', 'ew', '--min-weight', '0.1', file('z.jsonl', '[1]\n')]);
+  const u = await runInProcess(['replay', '--strategy', 'ew', '--min-weight', '0.1', file('z.jsonl', '[1]\n')]);
   t.regex(u.stderr, /unknown parameter for strategy ew/);
 });
 
 test('in-graph strategies (uw, gradnorm) are refused: a loss log cannot replay them', async (t) => {
   for (const strategy of ['uw', 'gradnorm']) {
-    const r = await runCli(['replay', '--strategy', strategy, file(`ig-${strategy}.jsonl`, '[1, 2]\n')]);
+    const r = await runInProcess(['replay', '--strategy', strategy, file(`ig-${strategy}.jsonl`, '[1, 2]\n')]);
     t.is(r.code, 2);
     t.regex(r.stderr, new RegExp(`strategy ${strategy} learns its weights inside the training step`));
   }

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
-import { dashboardFromArgs, withDashboardPort } from '../../cli/commands/dashboard.js';
+import { dashboardFromValues, dashboardOptions } from '../../cli/options/dashboardOptions.js';
+import { parseOptions, text, usageError } from '../../cli/options/optionTable.js';
 import { startServer } from '../../cli/serve/server.js';
-import { parseCommandArgs } from '../../src/cli/args.js';
 import { evalLineEvents, logLineEvents, progressOf } from '../../src/log/runEvents.js';
 import { buildModel, saveModel } from '../../src/model/index.js';
 import { binaryTask } from '../../src/tasks.js';
-import { runCli } from './run.js';
+import { runInProcess } from './run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'awmtl-serve-'));
 
@@ -39,10 +39,10 @@ test('progress: it/s from the recent step times, ETA from the budget left', (t) 
 });
 
 test('--dashboard takes an optional port; --host only with it', (t) => {
-  const spec = { dashboard: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } } as const;
+  const spec = { name: 'train', synopsis: [], options: { ...dashboardOptions, data: text({ help: '' }) } };
   const parse = (argv: string[]) => {
-    const parsed = parseCommandArgs(withDashboardPort(argv), spec);
-    return E.isLeft(parsed) ? parsed : dashboardFromArgs(parsed.right);
+    const parsed = parseOptions(spec, argv);
+    return E.isLeft(parsed) ? parsed : parsed.right === 'help' ? E.left(usageError('help')) : dashboardFromValues(parsed.right.values);
   };
   t.deepEqual(parse(['--dashboard', '--data', 'x']), E.right({ port: 8600, host: '127.0.0.1' }));
   t.deepEqual(parse(['--data', 'x', '--dashboard']), E.right({ port: 8600, host: '127.0.0.1' }));
@@ -146,12 +146,12 @@ test('the model routes serve the model folder, the wasm binaries and --images, a
 });
 
 test('serve: usage errors exit 2 before anything loads, a folder that is no model exits 1', async (t) => {
-  const both = await runCli(['serve', '--model', tmp, '--run', tmp]);
+  const both = await runInProcess(['serve', '--model', tmp, '--run', tmp]);
   t.is(both.code, 2);
   t.regex(both.stderr, /^awmtl: serve: give --model DIR or --run DIR/);
-  t.is((await runCli(['serve', '--run', tmp, '--port', '70000'])).code, 2);
-  t.is((await runCli(['serve', '--run', tmp, '--images', tmp])).code, 2);
-  const none = await runCli(['serve', '--model', tmp]);
+  t.is((await runInProcess(['serve', '--run', tmp, '--port', '70000'])).code, 2);
+  t.is((await runInProcess(['serve', '--run', tmp, '--images', tmp])).code, 2);
+  const none = await runInProcess(['serve', '--model', tmp]);
   t.is(none.code, 1);
   t.regex(none.stderr, /not an awmtl model/);
 });

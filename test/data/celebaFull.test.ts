@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { writeFullCelebaAnnotations } from '../../src/bench/celebaLoad.js';
+import { writeFullCelebaAnnotations } from '../../cli/bench/runCelebaLoadBench.js';
 import { CELEBA_ATTRIBUTES, CELEBA_FULL, loadCelebaDataset, parseAttributes } from '../../src/data/celeba.js';
 
 // Full-size CelebA annotations: what they parse to, and the memory the table keeps. The timings

@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { referenceNet, runStepBench } from '../../src/bench/step.js';
+import { referenceNet, runStepBench } from '../../cli/bench/runStepBench.js';
 
 test.serial('runStepBench times training steps of the reference net without leaking tensors', async (t) => {
   const r = await runStepBench({ batch: 2, size: 16, steps: 3, warmup: 1, log: () => {} });

@@ -12,7 +12,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { MARKET_SCHEMA } from '../../src/data/market1501.js';
 import { loadPedestrianAttributesSync } from '../../src/data/pedestrian.js';
 import { testWithData } from '../sharedData.js';
-import { repoRoot, runCli } from './run.js';
+import { repoRoot, runCli, runInProcess } from './run.js';
 
 const MARKET = join(repoRoot, '../shared/data/market1501-dev');
 const NEEDS = [join(MARKET, 'bounding_box_train'), join(MARKET, 'market_attribute.mat')];
@@ -121,7 +121,7 @@ testWithData(NEEDS, '--pipeline folder: a malformed label file stops the run wit
   const csv = readFileSync(join(data, 'labels.csv'), 'utf8').split('\n');
   csv[5] = csv[5].replace(/,train$/, ',training');
   writeFileSync(join(data, 'labels.csv'), csv.join('\n'));
-  const run = await runCli(['train', '--pipeline', 'folder', '--data', data, '--out', join(root, 'bad-run'), '--iterations', '2']);
+  const run = await runInProcess(['train', '--pipeline', 'folder', '--data', data, '--out', join(root, 'bad-run'), '--iterations', '2']);
   t.is(run.code, 1);
   t.is(run.stderr.trim().split('\n').pop(), `awmtl: train: ${join(data, 'labels.csv')} line 6, column 7 (split): unknown split "training" (expected train, val or test)`);
 });

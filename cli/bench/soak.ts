@@ -11,7 +11,7 @@
  * The samples come from the run's own progress callback (RunUi.progress), so the training loop
  * is the one users run.
  */
-import { reportFailure } from '../fail.js';
+import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +20,15 @@ import * as E from 'fp-ts/lib/Either.js';
 import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/celeba/fixture.js';
 import { findPipeline } from '../../pipelines/index.js';
 import { type ProgressLike, runTraining, type RunUi, type TrainConfig } from '../../pipelines/train.js';
-import { type BackendChoice, selectBackend } from '../../src/backend/index.js';
-import { flagOption, isPositiveInteger, numberOption, parseCommandArgs, stringOption } from '../../src/cli/args.js';
-import { Progress } from '../../src/cli/progress.js';
-import { DEMO_COUNT, DEMO_SEED, demoArgs } from './demo.js';
-import { prepareCommand } from './prepare.js';
-import { configFromArgs, inputSettingsFromArgs, trainOptionSpec } from './train.js';
+import { selectBackend } from '../../src/backend/index.js';
+import { DEMO_COUNT, DEMO_SEED, demoArgs } from '../commands/demo.js';
+import { prepareCommand } from '../commands/prepare.js';
+import { trainOptions } from '../commands/train.js';
+import { configFromValues, strategyFromValues } from '../commands/trainOptions.js';
+import { inputSettings } from '../options/inputOptions.js';
+import { choice, type CommandSpec, integer, parseOptions, type Parsed } from '../options/optionTable.js';
+import { runCommand } from '../options/runCommand.js';
+import { Progress } from '../progress.js';
 
 /** One observation of the process's memory. */
 export interface SoakSample {
@@ -68,44 +71,55 @@ export const samplingUi = (inner: RunUi, every: number, onSample: (s: SoakSample
   },
 });
 
-const usage = (): string =>
-  [
-    'usage: awmtl bench soak [--iterations 5000] [--sample-every 500] [--data DIR] [--backend NAME] [--threads N] [train options] [--json]',
-    '',
-    "A long cached training run on the demo fixture (or the CelebA-layout folder DIR; awmtl demo's settings, no final evaluation) that prints",
-    'tf.memory().numTensors and RSS at the start, every --sample-every iterations and at the end, then the RSS',
-    'growth between the first sample after the warm-up and the end. Target: tensors flat, RSS growth under 5%.',
-  ].join('\n');
+/** train's options (those of a run), less the ones the soak fixes, and how often to sample. */
+export const soakOptions = () => {
+  const { resume: _r, out: _o, pipeline: _p, 'no-cache': _n, dashboard: _d, host: _h, overwrite: _w, ...train } = trainOptions();
+  return {
+    ...train,
+    backend: choice(['auto', 'tensorflow', 'wasm', 'cpu'] as const, { metavar: 'NAME', default: 'auto', help: 'auto, tensorflow, wasm or cpu' }),
+    'sample-every': integer({ default: 500, help: 'sample tensors and RSS every N iterations' }),
+  };
+};
+
+export const soakSpec = (): CommandSpec<ReturnType<typeof soakOptions>> => ({
+  name: 'bench soak',
+  synopsis: ['bench soak [--iterations 5000] [--sample-every 500] [--data DIR] [--backend NAME] [--threads N] [train options] [--json]'],
+  description:
+    "A long cached training run on the demo fixture (or the CelebA-layout folder DIR; awmtl demo's settings, no final evaluation) that prints\n" +
+    'tf.memory().numTensors and RSS at the start, every --sample-every iterations and at the end, then the RSS\n' +
+    'growth between the first sample after the warm-up and the end. Target: tensors flat, RSS growth under 5%.\n' +
+    'The run is a cached celeba run into a scratch folder: --resume, --out, --pipeline, --no-cache and the dashboard are not taken.',
+  options: soakOptions(),
+});
+
+/** train's options that the soak fixes (named as such, rather than as unknown options). */
+const FIXED = ['resume', 'out', 'pipeline', 'no-cache', 'dashboard', 'host', 'overwrite'];
 
 export const benchSoakCommand = async (argv: readonly string[]): Promise<number> => {
-  const fail = (message: string, code = 2): number => reportFailure('bench soak', message, code);
-  const spec = { ...trainOptionSpec(), 'sample-every': { type: 'string' as const } };
-  const own = parseCommandArgs(argv, spec);
-  if (E.isLeft(own)) return fail(own.left.message);
-  if (flagOption(own.right, 'help')) {
-    process.stdout.write(`${usage()}\n`);
-    return 0;
-  }
-  const every = numberOption(own.right, 'sample-every', 500, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(every)) return fail(every.left.message);
-  for (const forbidden of ['resume', 'out', 'pipeline', 'no-cache']) {
-    if (own.right.values[forbidden] !== undefined) return fail(`--${forbidden} is fixed by the soak (a cached celeba run into a scratch folder)`);
-  }
+  const fixed = FIXED.find((o) => argv.some((a) => a === `--${o}` || a.startsWith(`--${o}=`)));
+  if (fixed !== undefined) return reportFailure('bench soak', `--${fixed} is fixed by the soak (a cached celeba run into a scratch folder)`, EXIT_USAGE);
+  return runCommand(soakSpec(), argv, (own) => soak(own, argv));
+};
+
+const soak = async (own: Parsed<ReturnType<typeof soakOptions>>, argv: readonly string[]): Promise<number> => {
+  const fail = (message: string, code = EXIT_USAGE): number => reportFailure('bench soak', message, code);
   const pipeline = findPipeline('celeba');
-  if (pipeline === undefined) return fail('the celeba pipeline is missing', 1);
-  const given = stringOption(own.right, 'data');
+  if (pipeline === undefined) return fail('the celeba pipeline is missing', EXIT_FAILURE);
+  const given = own.values.data;
   const dir = given ?? defaultCelebaFixtureDir(DEMO_SEED, DEMO_COUNT);
-  // The demo's train arguments, then 5000 iterations, then the caller's (later ones win).
-  const parsed = parseCommandArgs([...demoArgs(dir), '--iterations', '5000', ...argv], spec);
-  if (E.isLeft(parsed)) return fail(parsed.left.message);
-  const fromArgs = configFromArgs(parsed.right, pipeline);
+  // The demo's train arguments (less those the soak fixes), then 5000 iterations, then the caller's (later ones win).
+  const demo = demoArgs(dir).filter((a, i, all) => !['--pipeline', '--out', '--overwrite'].includes(a) && !['--pipeline', '--out'].includes(all[i - 1]));
+  const all = parseOptions(soakSpec(), [...demo, '--iterations', '5000', ...argv]);
+  if (E.isLeft(all)) return fail(all.left.message);
+  if (all.right === 'help') return 0;
+  const v = all.right.values;
+  const fromArgs = configFromValues(v, all.right.given, pipeline);
   if (E.isLeft(fromArgs)) return fail(fromArgs.left.message);
-  const input = inputSettingsFromArgs(parsed.right);
+  const strategy = strategyFromValues(v.strategy, all.right.raw, pipeline);
+  if (E.isLeft(strategy)) return fail(strategy.left.message);
+  const input = inputSettings({ ...v, 'no-cache': false });
   if (E.isLeft(input)) return fail(input.left.message);
-  const threads = numberOption(parsed.right, 'threads', 1, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(threads)) return fail(threads.left.message);
-  const backend = stringOption(parsed.right, 'backend') ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) return fail(`--backend must be auto, tensorflow, wasm or cpu, got ${JSON.stringify(backend)}`);
+  const every = v['sample-every'];
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const scratch = mkdtempSync(join(tmpdir(), 'awmtl-soak-'));
   try {
@@ -117,15 +131,17 @@ export const benchSoakCommand = async (argv: readonly string[]): Promise<number>
     // The cache for the run's size and crop (prepare skips itself when it is up to date).
     const prepareArgs = ['--pipeline', 'celeba', '--data', dir];
     for (const name of ['size', 'crop', 'cache']) {
-      const v = stringOption(parsed.right, name);
-      if (v !== undefined) prepareArgs.push(`--${name}`, v);
+      const raw = all.right.raw[name];
+      if (typeof raw === 'string') prepareArgs.push(`--${name}`, raw);
     }
     if ((await prepareCommand(prepareArgs)) !== 0) log('soak: no image cache; the run decodes the JPEGs (not the cached run the soak is meant to be)');
-    await selectBackend({ backend: backend as BackendChoice, threads: threads.right, log });
-    const dataset = await pipeline.load(dir, fromArgs.right.config.dataOptions, fromArgs.right.config.seed);
-    if (E.isLeft(dataset)) return fail(dataset.left.message, 1);
+    await selectBackend({ backend: v.backend, threads: v.threads, log });
+    const dataset = await pipeline.load(dir, fromArgs.right.config.dataOptions, v.seed);
+    if (E.isLeft(dataset)) return fail(dataset.left.message, EXIT_FAILURE);
     const config: TrainConfig = {
       ...fromArgs.right.config,
+      strategy: strategy.right,
+      seed: v.seed,
       iterations: fromArgs.right.iterations ?? 5000,
       out: join(scratch, 'run'),
       finalSplits: [],
@@ -137,14 +153,14 @@ export const benchSoakCommand = async (argv: readonly string[]): Promise<number>
     };
     record(sample(0), 'before the run');
     const inner: RunUi = { info: log, progress: (label, total) => new Progress(label, total, process.stderr) };
-    const result = await runTraining(dataset.right, config, { ui: samplingUi(inner, every.right, record), input: input.right });
-    if (E.isLeft(result)) return fail(result.left.message, 1);
+    const result = await runTraining(dataset.right, config, { ui: samplingUi(inner, every, record), input: input.right });
+    if (E.isLeft(result)) return fail(result.left.message, EXIT_FAILURE);
     record(sample(config.iterations), 'after the run');
     const end = samples.find((s) => s.label.startsWith('end'))?.sample;
-    const warm = samples.find((s) => s.sample.iteration >= every.right && !s.label.startsWith('end'))?.sample;
+    const warm = samples.find((s) => s.sample.iteration >= every && !s.label.startsWith('end'))?.sample;
     const growth = warm !== undefined && end !== undefined ? end.rssMB / warm.rssMB - 1 : undefined;
     const tensorDelta = warm !== undefined && end !== undefined ? end.numTensors - warm.numTensors : undefined;
-    if (flagOption(parsed.right, 'json')) {
+    if (v.json) {
       process.stdout.write(`${JSON.stringify({ iterations: config.iterations, backend: tf.getBackend(), samples, rssGrowth: growth, tensorDelta })}\n`);
     } else {
       process.stdout.write(
@@ -160,7 +176,7 @@ export const benchSoakCommand = async (argv: readonly string[]): Promise<number>
     }
     return 0;
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), 1);
+    return fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as E from 'fp-ts/lib/Either.js';
-import { flagOption, isPositiveInteger, numberOption, parseCommandArgs } from '../../src/cli/args.js';
-import { reportFailure } from '../fail.js';
+import { EXIT_FAILURE, reportFailure } from '../fail.js';
+import { type CommandSpec, flag, integer, type OptionTable, type Parsed } from '../options/optionTable.js';
+import { runCommand } from '../options/runCommand.js';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,35 +23,40 @@ const timed = (args: string[]): number => {
   return performance.now() - t0;
 };
 
-export const benchStartupCommand = async (argv: readonly string[]): Promise<number> => {
-  const parsed = parseCommandArgs(argv, { runs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
-  const fail = (message: string, code = 2): number => reportFailure('bench startup', message, code);
-  if (E.isLeft(parsed)) return fail(parsed.left.message);
-  if (flagOption(parsed.right, 'help')) {
-    process.stdout.write('usage: awmtl bench startup [--runs N] [--json]\n\nMedian wall time of `awmtl --help`, `awmtl replay --help` and a bare `node -e 0` (the compiled bin).\n');
-    return 0;
-  }
-  const runs = numberOption(parsed.right, 'runs', 10, isPositiveInteger, 'a positive integer');
-  if (E.isLeft(runs)) return fail(runs.left.message);
-  const bin = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './../main.js' : '../../dist/cli/main.js', import.meta.url));
-  if (!existsSync(bin)) return fail(`${bin} not found: run npm run build first`, 1);
+export const startupSpec = () =>
+  ({
+    name: 'bench startup',
+    synopsis: ['bench startup [--runs N] [--json]'],
+    description: 'Median wall time of `awmtl --help`, `awmtl replay --help` and a bare `node -e 0` (the compiled bin).',
+    options: {
+      runs: integer({ default: 10, help: 'alternating runs of each' }),
+      json: flag('print the medians as one JSON object on stdout'),
+    },
+  }) satisfies CommandSpec<OptionTable>;
+
+export const benchStartupCommand = async (argv: readonly string[]): Promise<number> => runCommand(startupSpec(), argv, startup);
+
+const startup = async ({ values: v }: Parsed<ReturnType<typeof startupSpec>['options']>): Promise<number> => {
+  const fail = (message: string): number => reportFailure('bench startup', message, EXIT_FAILURE);
+  const bin = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../main.js' : '../../dist/cli/main.js', import.meta.url));
+  if (!existsSync(bin)) return fail(`${bin} not found: run npm run build first`);
   const bare: number[] = [];
   const help: number[] = [];
   const replay: number[] = [];
-  for (let i = 0; i < runs.right; i++) {
+  for (let i = 0; i < v.runs; i++) {
     bare.push(timed(['-e', '0']));
     help.push(timed([bin, '--help']));
     replay.push(timed([bin, 'replay', '--help']));
   }
   const result = {
-    runs: runs.right,
+    runs: v.runs,
     bareNodeMs: median(bare),
     helpMs: median(help),
     replayHelpMs: median(replay),
     helpRatio: median(help) / median(bare),
     replayHelpRatio: median(replay) / median(bare),
   };
-  if (flagOption(parsed.right, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (v.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(
       `node -e 0          ${result.bareNodeMs.toFixed(0)} ms\n` +

@@ -15,7 +15,7 @@ import {
   formatCelebaPartition,
   loadCelebaDataset,
   parseAttributes,
-} from '../data/celeba.js';
+} from '../../src/data/celeba.js';
 
 export interface CelebaLoadBenchResult {
   readonly rows: number;

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { Jimp, ResizeStrategy } from 'jimp';
-import { decodeImage, decodeToUint8Into, loadImagesInto } from '../data/images.js';
+import { decodeImage, decodeToUint8Into, loadImagesInto } from '../../src/data/images.js';
 
 export interface DecodeBenchOptions {
   /** A folder of 178x218 CelebA-layout JPEGs. */

@@ -1,5 +1,11 @@
-#!/usr/bin/python3
-"""PyTorch counterpart of bench/step.ts: the same reference net, batch, input, loss and optimiser.
+/**
+ * The PyTorch side of `awmtl bench compare`: the reference net (or torchvision's ResNet) stepped
+ * as `awmtl bench step` steps it, run as `/usr/bin/python3 -c TORCH_STEP_PY --batch 32 ...`
+ * (Debian's python3-torch; python3-torchvision for --backbone resnet18|resnet50). It prints one
+ * JSON object. Kept here as a string so the package ships it with the compiled JavaScript.
+ */
+export const TORCH_STEP_PY = String.raw`#!/usr/bin/python3
+"""PyTorch counterpart of 'awmtl bench step': the same reference net, batch, input, loss and optimiser.
 
 Net: four 3x3 'same' conv + ReLU (16, 32, 64, 128 filters), 2x2 max pooling after the first three,
 global average pooling, dense 40 logits; sigmoid cross-entropy with logits over 40 binary labels
@@ -10,7 +16,7 @@ With --backbone resnet18 or resnet50: torchvision's model with 40 outputs (Debia
 python3-torchvision), in training mode (batch norm on the batch), the same loss and optimiser with
 PyTorch's default Adam eps 1e-8 (awmtl's trainer uses 1e-8 too). small-cnn is the reference net.
 
-  /usr/bin/python3 bench/torch_step.py [--backbone reference] [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1]
+  python3 -c "$TORCH_STEP_PY" [--backbone reference] [--batch 32] [--size 64] [--steps 50] [--warmup 5] [--threads 1]
 """
 import argparse
 import json
@@ -107,3 +113,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     main()
+`;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { aggregateKernels, formatProfile, profileSteps } from '../../src/bench/profile.js';
+import { aggregateKernels, formatProfile, profileSteps } from '../../cli/bench/profileSteps.js';
 
 test('aggregateKernels sums by name per step, sorts by time, leaves op scopes out', (t) => {
   const { kernelMs, kernels } = aggregateKernels(

@@ -22,20 +22,20 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { resolve } from 'node:path';
-import type { AttributeDataset } from '../data/attributeDataset.js';
-import type { Batch } from '../data/batch.js';
-import type { LoadedBatch } from '../data/batchLoader.js';
-import { cacheDirFor } from '../data/cache/location.js';
-import { type ImageCache, openCache } from '../data/cache/open.js';
-import { prepareCache } from '../data/cache/prepare.js';
-import type { ImageOptions } from '../data/images.js';
-import { epochSampler } from '../data/sampler.js';
-import { datasetImageFiles, datasetImageRoot, type InputSettings } from '../data/workers/input.js';
-import { type BatchLoader, createBatchLoader } from '../data/workers/loader.js';
-import { createWorkerPool, defaultWorkerCount, type WorkerPool } from '../data/workers/pool.js';
-import { buildModel, DEFAULT_BACKBONE, describeModelError } from '../model/index.js';
-import { ADAM_DEFAULTS } from '../train/optimizers.js';
-import { createTrainer, describeTrainerError } from '../train/trainer.js';
+import type { AttributeDataset } from '../../src/data/attributeDataset.js';
+import type { Batch } from '../../src/data/batch.js';
+import type { LoadedBatch } from '../../src/data/batchLoader.js';
+import { cacheDirFor } from '../../src/data/cache/location.js';
+import { type ImageCache, openCache } from '../../src/data/cache/open.js';
+import { prepareCache } from '../../src/data/cache/prepare.js';
+import type { ImageOptions } from '../../src/data/images.js';
+import { epochSampler } from '../../src/data/sampler.js';
+import { datasetImageFiles, datasetImageRoot, type InputSettings } from '../../src/data/workers/input.js';
+import { type BatchLoader, createBatchLoader } from '../../src/data/workers/loader.js';
+import { createWorkerPool, defaultWorkerCount, type WorkerPool } from '../../src/data/workers/pool.js';
+import { buildModel, DEFAULT_BACKBONE, describeModelError } from '../../src/model/index.js';
+import { ADAM_DEFAULTS } from '../../src/train/optimizers.js';
+import { createTrainer, describeTrainerError } from '../../src/train/trainer.js';
 
 /** What the injected training run reports. */
 export interface BenchTrainResult {

@@ -5,7 +5,7 @@
  * pooling after each of the first three, global average pooling, a dense layer of 40 logits;
  * sigmoid cross-entropy with logits over 40 binary labels; Adam, learning rate 1e-3. The step
  * is `optimizer.minimize` inside `tf.tidy`, reading the loss back each step as a training loop
- * would. bench/torch_step.py runs the same net in PyTorch for comparison.
+ * would. cli/bench/torchStep.ts runs the same net in PyTorch for comparison.
  *
  * With `backbone` (small-cnn, resnet18, resnet50, file:...), it times the project's own model
  * instead, as the trainer's step runs it (src/train/trainer.ts): `buildModel` (trunk, global
@@ -22,13 +22,13 @@
  * them it is an upper bound and a large one means the host keeps up with the device).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type BackendChoice, selectBackend, wasmKernelVariant } from '../backend/index.js';
-import { buildModel, describeModelError } from '../model/index.js';
-import { Rng } from '../random.js';
-import { binaryTask } from '../tasks.js';
-import { taskLosses } from '../train/losses.js';
-import { ADAM_DEFAULTS, createOptimizer } from '../train/optimizers.js';
-import { profileSteps, type StepProfile } from './profile.js';
+import { type BackendChoice, selectBackend, wasmKernelVariant } from '../../src/backend/index.js';
+import { buildModel, describeModelError } from '../../src/model/index.js';
+import { Rng } from '../../src/random.js';
+import { binaryTask } from '../../src/tasks.js';
+import { taskLosses } from '../../src/train/losses.js';
+import { ADAM_DEFAULTS, createOptimizer } from '../../src/train/optimizers.js';
+import { profileSteps, type StepProfile } from './profileSteps.js';
 
 export const REFERENCE_LABELS = 40;
 

@@ -4,10 +4,10 @@
 #   2. bench step --json on webgpu, and on tensorflow when tfjs-node(-gpu) is installed, for
 #      small-cnn at 64 px, resnet18 at 128 px and resnet50 at 224 px, batch 32;
 #   3. a 300-iteration training on the synthetic CelebA fixture with --backend webgpu (awmtl demo).
-# usage: bench/gpu.sh [OUT]   (default runs/gpu-<date>); figures go to stdout and OUT/.
+# usage: cli/bench/gpu.sh [OUT]   (default runs/gpu-<date>); figures go to stdout and OUT/.
 # STEPS, WARMUP and ITERATIONS override the defaults (10, 3, 300), e.g. for a quick try.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 OUT="${1:-runs/gpu-$(date -u +%Y%m%d-%H%M%S)}"
 STEPS="${STEPS:-10}"
 WARMUP="${WARMUP:-3}"
