@@ -49,7 +49,7 @@ def build(backbone: str, labels: int = 40) -> nn.Module:
         return torchvision.models.resnet18(num_classes=labels)
     if backbone == 'resnet50':
         return torchvision.models.resnet50(num_classes=labels)
-    raise SystemExit(f'torch_step.py: unknown backbone {backbone!r}')
+    raise SystemExit(f'awmtl bench compare (torch): unknown backbone {backbone!r}')
 
 
 def main() -> None:
