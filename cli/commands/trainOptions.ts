@@ -9,6 +9,7 @@ import type { TrainConfig } from '../../pipelines/train.js';
 import type { ImageOptions } from '../../src/data/images.js';
 import { DEFAULT_BACKBONE, knownBackbones } from '../../src/model/index.js';
 import { ADAM_DEFAULTS, parseOptimizerConfig, SGD_DEFAULTS } from '../../src/train/optimizers.js';
+import { COSINE_DEFAULTS, type LearningRateSchedule, SCHEDULE_NAMES, STEP_DEFAULTS } from '../../src/train/schedule.js';
 import { createStrategy, findStrategy, formatParamError, strategyNames } from '../../src/weighting/index.js';
 import { choice, dynamic, flag, integer, number, text, usageError, type UsageError, type Values } from '../options/optionTable.js';
 import { dataOption, dataOptions, dataOptionValues, imageOptions } from '../options/pipelineOptions.js';
@@ -30,6 +31,11 @@ export const runSettingsOptions = () => ({
   optimizer: choice(['adam', 'sgd'] as const, { default: 'adam', help: `adam (lr ${ADAM_DEFAULTS.learningRate}) or sgd (momentum ${SGD_DEFAULTS.momentum}, weight decay ${SGD_DEFAULTS.weightDecay}, lr ${SGD_DEFAULTS.learningRate})` }),
   lr: number({ check: (x) => x > 0, expectation: 'a positive number', help: 'learning rate', defaultText: "the optimizer's" }),
   momentum: number({ check: (x) => x >= 0 && x < 1, expectation: 'in [0, 1)', help: 'SGD momentum', defaultText: String(SGD_DEFAULTS.momentum) }),
+  'lr-schedule': choice(SCHEDULE_NAMES, { metavar: 'NAME', default: 'constant', help: 'learning rate over the run: constant, cosine (decay to --lr-final, after --warmup) or step (x --lr-gamma every --lr-step)' }),
+  warmup: integer({ min: 0, default: COSINE_DEFAULTS.warmup, help: 'cosine: iterations of linear warm-up to --lr' }),
+  'lr-final': number({ metavar: 'F', check: (x) => x >= 0 && x <= 1, expectation: 'in [0, 1]', default: COSINE_DEFAULTS.finalFraction, help: 'cosine: the last rate, as a fraction of --lr' }),
+  'lr-step': integer({ help: 'step: iterations between two decays' }),
+  'lr-gamma': number({ metavar: 'G', check: (x) => x > 0 && x <= 1, expectation: 'in (0, 1]', default: STEP_DEFAULTS.gamma, help: 'step: the factor of each decay' }),
   'weight-decay': number({ check: (x) => x >= 0, expectation: 'a non-negative number', help: 'weight decay', defaultText: "the optimizer's" }),
   'batch-size': integer({ help: 'train batch', defaultText: "the pipeline's" }),
   'val-batch-size': integer({ help: 'validation batch drawn each iteration', defaultText: 'the train batch' }),
@@ -75,6 +81,8 @@ export const configFromValues = (
   const dataOptionsGiven = dataOptionValues(pipeline, v as Readonly<Record<string, unknown>>, given);
   if (E.isLeft(dataOptionsGiven)) return dataOptionsGiven;
   if (v.iterations !== undefined && v.epochs !== undefined) return E.left(usageError('give --iterations or --epochs, not both'));
+  const schedule = scheduleFromValues(v, given);
+  if (E.isLeft(schedule)) return schedule;
   const batchSize = v['batch-size'] ?? defaults.batchSize;
   const out = v.out ?? join('runs', `${pipeline.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   return E.right({
@@ -88,6 +96,7 @@ export const configFromValues = (
       image,
       loss: v.loss ?? defaults.loss ?? 'bce',
       optimizer: optimizer.right,
+      ...(schedule.right.name === 'constant' ? {} : { lrSchedule: schedule.right }),
       batchSize,
       valBatchSize: v['val-batch-size'] ?? batchSize,
       valDraw: v['val-draw'],
@@ -102,6 +111,23 @@ export const configFromValues = (
     ...(v.iterations === undefined ? {} : { iterations: v.iterations }),
     ...(v.epochs === undefined ? {} : { epochs: v.epochs }),
   });
+};
+
+/** The learning-rate schedule; an option of another schedule is a usage error rather than ignored. */
+const scheduleFromValues = (v: Pick<RunSettingsValues, 'lr-schedule' | 'warmup' | 'lr-final' | 'lr-step' | 'lr-gamma'>, given: ReadonlySet<string>): E.Either<UsageError, LearningRateSchedule> => {
+  const owners: Record<string, string> = { warmup: 'cosine', 'lr-final': 'cosine', 'lr-step': 'step', 'lr-gamma': 'step' };
+  for (const [option, owner] of Object.entries(owners)) {
+    if (given.has(option) && v['lr-schedule'] !== owner) return E.left(usageError(`--${option} applies to --lr-schedule ${owner}`));
+  }
+  switch (v['lr-schedule']) {
+    case 'constant':
+      return E.right({ name: 'constant' });
+    case 'cosine':
+      return E.right({ name: 'cosine', warmup: v.warmup, finalFraction: v['lr-final'] });
+    case 'step':
+      if (v['lr-step'] === undefined) return E.left(usageError('--lr-schedule step needs --lr-step N'));
+      return E.right({ name: 'step', every: v['lr-step'], gamma: v['lr-gamma'] });
+  }
 };
 
 /**
