@@ -11,7 +11,7 @@ import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { collectComparison, COMPARE_FILES, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
+import { collectComparison, COMPARE_FILES, DEFAULT_BASELINE, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
@@ -30,7 +30,7 @@ import { cliUi } from '../ui.js';
 import { configFromValues, runSettingsOptions } from './trainOptions.js';
 
 /** Options of compare itself (the others are passed on to each run's train settings). */
-const OWN = ['strategies', 'seeds', 'first-seed', 'level', 'no-reuse', 'plan', 'collect'] as const;
+const OWN = ['strategies', 'seeds', 'first-seed', 'level', 'baseline', 'no-reuse', 'plan', 'collect'] as const;
 
 export const compareOptions = () => ({
   pipeline: pipelineOption({ default: 'celeba' }),
@@ -46,6 +46,7 @@ export const compareOptions = () => ({
       'window: every strategy as its options say; epoch: a strategy with an epoch-level form\n' +
       `(${strategyNames().filter((n) => findStrategy(n)?.epochLevel !== undefined).map((n) => `${n}: --${findStrategy(n)?.epochLevel?.param}`).join(', ')}) gets that option set to the iterations of one epoch`,
   }),
+  baseline: text({ metavar: 'NAME', default: DEFAULT_BASELINE, help: 'the strategy the others are measured against (deltas, paired differences)' }),
   'no-reuse': flag('train every run again, even if its folder holds a finished run'),
   overwrite: flag('passed on to the train commands of --plan (they replace what their --out holds)'),
   json: flag('print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)'),
@@ -67,11 +68,11 @@ export const compareSpec = (): CommandSpec<ReturnType<typeof compareOptions>> =>
   description: [
     'Trains every strategy with the same seeds, data order and budget (each run in OUT/<strategy>-s<seed>/),',
     'then prints the table: mean accuracy and mA per strategy (mean ± std over seeds) and the per-attribute',
-    'differences from EW. OUT receives compare.md, compare.csv, compare-attributes.csv, compare.json,',
+    'differences from the baseline. OUT receives compare.md, compare.csv, compare-attributes.csv, compare.json,',
     "compare.svg (the table as a picture) and compare-weights.svg (each strategy's weight curves).",
     'Finished runs with identical settings are reused (an interrupted comparison continues).',
     '',
-    "With EW among the strategies, the table ends with every strategy's paired difference from EW and its",
+    "With the baseline (--baseline, EW by default) among the strategies, the table ends with every strategy's paired difference from it and its",
     '95% confidence intervals: over seeds (Student t) and by a paired bootstrap over the test images',
     '(OUT/<run>/predictions-test.json), with a plain verdict: better, worse or not distinguishable.',
     '',
@@ -89,6 +90,7 @@ interface CompareArgs {
   readonly strategies: readonly StrategyChoice[];
   readonly seeds: readonly number[];
   readonly level: 'window' | 'epoch';
+  readonly baseline: string;
   readonly reuse: boolean;
   readonly json: boolean;
   readonly mode: 'run' | 'plan' | 'collect';
@@ -110,6 +112,7 @@ export const parseCompareArgs = (parsed: Parsed<ReturnType<typeof compareOptions
   }
   const dup = list.find((s, i) => list.indexOf(s) !== i);
   if (dup !== undefined) return E.left(usageError(`--strategies: ${dup} is listed twice`));
+  if (given.has('baseline') && !list.includes(v.baseline)) return E.left(usageError(`--baseline ${v.baseline} is not among the strategies compared (${list.join(', ')})`));
 
   // Strategy parameters: each given one goes to the listed strategies that take it; k defaults to the pipeline's.
   const paramNames = strategyParamNames(['seed']);
@@ -150,6 +153,7 @@ export const parseCompareArgs = (parsed: Parsed<ReturnType<typeof compareOptions
     strategies: list.map((name) => ({ name, params: params.get(name)! })),
     seeds: Array.from({ length: v.seeds }, (_, i) => v['first-seed'] + i),
     level: v.level,
+    baseline: v.baseline,
     reuse: !v['no-reuse'],
     json: v.json,
     mode: v.plan ? 'plan' : v.collect ? 'collect' : 'run',
@@ -231,7 +235,7 @@ const compare = async (parsed: Parsed<ReturnType<typeof compareOptions>>): Promi
   let result;
   try {
     result = await runComparison(
-      { base, strategies, seeds: args.right.seeds, out, reuse: args.right.reuse },
+      { base, strategies, seeds: args.right.seeds, out, reuse: args.right.reuse, baseline: args.right.baseline },
       { dataset, extraMetrics: (d) => pipeline.extraMetrics?.(d) },
       { ui, input: input.right, signal: stop.signal },
     );
@@ -266,7 +270,7 @@ const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const strategies = levelled.strategies;
   if (levelled.info !== undefined) process.stderr.write(`${levelled.info}\n`);
   const { out, ...base } = { ...partial, iterations };
-  const config = { base, strategies, seeds: args.seeds, out };
+  const config = { base, strategies, seeds: args.seeds, out, baseline: args.baseline };
   if (args.mode === 'plan') {
     for (const run of plannedRuns(config)) {
       const params = Object.entries(run.choice.params).flatMap(([p, v]) => (p === 'seed' ? [] : [`--${p}`, String(v)]));

@@ -120,5 +120,8 @@ test('compare usage errors name the problem (exit 2)', async (t) => {
   t.regex(stray.stderr, /--alpha does not apply to any of the strategies \(ew, dwa\)/);
   const seed = await runInProcess([...base, '--seed', '3']);
   t.regex(seed.stderr, /Unknown option '--seed'/);
+  const baseline = await runInProcess([...base, '--strategies', 'ew,dwa', '--baseline', 'vlt']);
+  t.is(baseline.code, 2);
+  t.regex(baseline.stderr, /--baseline vlt is not among the strategies compared \(ew, dwa\)/);
   t.false(existsSync(join(tmp, 'never')));
 });
