@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
+import { encodeJpeg } from '../../fixtures/jpeg.js';
 import { runTraining, type StepEndHook, trainConfig } from '../../pipelines/train.js';
 import type { AttributeDataset, SplitView } from '../../src/data/attributeDataset.js';
 import { binaryTask } from '../../src/tasks.js';
@@ -17,25 +18,16 @@ import { learningRateAt } from '../../src/train/schedule.js';
 const SIZE = 16;
 const dir = mkdtempSync(join(tmpdir(), 'awmtl-hooks-'));
 
-/** A 24-bit BMP of one flat colour. */
-const bmp = (rgb: readonly [number, number, number]): Buffer => {
-  const row = Math.ceil((SIZE * 3) / 4) * 4;
-  const buf = Buffer.alloc(54 + row * SIZE);
-  buf.write('BM', 0, 'latin1');
-  buf.writeUInt32LE(buf.length, 2);
-  buf.writeUInt32LE(54, 10);
-  buf.writeUInt32LE(40, 14);
-  buf.writeInt32LE(SIZE, 18);
-  buf.writeInt32LE(SIZE, 22);
-  buf.writeUInt16LE(1, 26);
-  buf.writeUInt16LE(24, 28);
-  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) buf.set([rgb[2], rgb[1], rgb[0]], 54 + y * row + x * 3);
-  return buf;
+/** A JPEG of one flat colour. */
+const flatJpeg = (rgb: readonly [number, number, number]): Uint8Array => {
+  const pixels = new Uint8Array(SIZE * SIZE * 3);
+  for (let i = 0; i < SIZE * SIZE; i++) pixels.set(rgb, i * 3);
+  return encodeJpeg(pixels, SIZE, SIZE, 90, 3);
 };
 
 const rows = Array.from({ length: 24 }, (_, i) => {
-  const path = join(dir, `img${i}.bmp`);
-  writeFileSync(path, bmp(i % 2 === 0 ? [200, 40, 40] : [40, 40, 200]));
+  const path = join(dir, `img${i}.jpg`);
+  writeFileSync(path, flatJpeg(i % 2 === 0 ? [200, 40, 40] : [40, 40, 200]));
   return { path, labels: [i % 2 === 0 ? 1 : 0, i % 3 === 0 ? 1 : 0] };
 });
 const split = (part: typeof rows): SplitView => ({
