@@ -19,6 +19,8 @@ export interface PipelineDefaults {
   readonly checkpointEvery: number;
   /** Loss when --loss is not given (default 'bce'). */
   readonly loss?: 'bce' | 'wbce' | 'mse';
+  /** Adam's learning rate when --lr is not given (default the optimiser's, ADAM_DEFAULTS). */
+  readonly adamLearningRate?: number;
 }
 
 export interface PipelineDefinition {

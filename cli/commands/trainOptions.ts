@@ -29,7 +29,7 @@ export const runSettingsOptions = () => ({
     defaultText: "the pipeline's",
   }),
   optimizer: choice(['adam', 'sgd'] as const, { default: 'adam', help: `adam (lr ${ADAM_DEFAULTS.learningRate}) or sgd (momentum ${SGD_DEFAULTS.momentum}, weight decay ${SGD_DEFAULTS.weightDecay}, lr ${SGD_DEFAULTS.learningRate})` }),
-  lr: number({ check: (x) => x > 0, expectation: 'a positive number', help: 'learning rate', defaultText: "the optimizer's" }),
+  lr: number({ check: (x) => x > 0, expectation: 'a positive number', help: 'learning rate', defaultText: "the pipeline's for Adam if it sets one, else the optimizer's" }),
   momentum: number({ check: (x) => x >= 0 && x < 1, expectation: 'in [0, 1)', help: 'SGD momentum', defaultText: String(SGD_DEFAULTS.momentum) }),
   'lr-schedule': choice(SCHEDULE_NAMES, { metavar: 'NAME', default: 'constant', help: 'learning rate over the run: constant, cosine (decay to --lr-final, after --warmup) or step (x --lr-gamma every --lr-step)' }),
   warmup: integer({ min: 0, default: COSINE_DEFAULTS.warmup, help: 'cosine: iterations of linear warm-up to --lr' }),
@@ -70,7 +70,8 @@ export const configFromValues = (
   const defaults = pipeline.defaults;
   const image: ImageOptions = { ...pipeline.imageDefaults, ...(v.size ?? {}), ...(v.crop === undefined ? {} : { crop: v.crop }) };
   const base = v.optimizer === 'adam' ? ADAM_DEFAULTS : SGD_DEFAULTS;
-  const optimizerRaw: Record<string, unknown> = { ...base, learningRate: v.lr ?? base.learningRate };
+  const pipelineRate = v.optimizer === 'adam' ? defaults.adamLearningRate : undefined;
+  const optimizerRaw: Record<string, unknown> = { ...base, learningRate: v.lr ?? pipelineRate ?? base.learningRate };
   if (v.momentum !== undefined) {
     if (v.optimizer !== 'sgd') return E.left(usageError('--momentum applies to --optimizer sgd'));
     optimizerRaw.momentum = v.momentum;

@@ -34,3 +34,21 @@ test('a cosine schedule is written into config.json and the run trains', async (
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   t.deepEqual(config.lrSchedule, { name: 'cosine', warmup: 2, finalFraction: 0.1 });
 });
+
+test("Adam's rate defaults to the pipeline's (celeba 3e-3, measured); --lr, SGD and the other pipelines keep theirs", async (t) => {
+  const { parseOptions } = await import('../../cli/options/optionTable.js');
+  const { trainSpec } = await import('../../cli/commands/train.js');
+  const { configFromValues } = await import('../../cli/commands/trainOptions.js');
+  const { findPipeline } = await import('../../pipelines/index.js');
+  const rate = (pipeline: string, extra: string[]): number => {
+    const parsed = parseOptions(trainSpec(), ['--pipeline', pipeline, '--data', 'somewhere', ...extra]);
+    if (parsed._tag === 'Left' || parsed.right === 'help') throw new Error('parse failed');
+    const config = configFromValues(parsed.right.values, parsed.right.given, findPipeline(pipeline)!);
+    if (config._tag === 'Left') throw new Error(config.left.message);
+    return config.right.config.optimizer.learningRate;
+  };
+  t.is(rate('celeba', []), 3e-3);
+  t.is(rate('celeba', ['--lr', '1e-3']), 1e-3);
+  t.is(rate('celeba', ['--optimizer', 'sgd']), 1e-4);
+  t.is(rate('market1501', []), 1e-3);
+});
