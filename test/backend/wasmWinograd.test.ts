@@ -53,7 +53,7 @@ test.serial('Winograd FusedConv2D with bias and relu/relu6 agrees with the cpu b
   for (const activation of ['linear', 'relu', 'relu6'] as const) {
     const conv = (): tf.Tensor =>
       tf.fused.conv2d({
-        x: tf.tensor4d(xv, xShape).mul(4),
+        x: tf.mul(tf.tensor4d(xv, xShape), 4) as tf.Tensor4D,
         filter: tf.tensor4d(fv, fShape),
         strides: 1,
         pad: 'same',
