@@ -35,7 +35,7 @@ test('the Winograd path is taken for these shapes, not for 3x3 outputs or odd ch
   t.false(winogradPays({ N: 2, H: 8, W: 8, K: 6, cols: 8, OH: 8, OW: 8, top: 1, left: 1 }));
 });
 
-test.serial('Winograd Conv2D and stride-1 Conv2DBackpropInput agree with the cpu backend', async (t) => {
+test.serial('Winograd Conv2D, stride-1 Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {
   for (const c of cases) {
     const e = await convErrors(c);
     t.true(e.forward <= 1e-4, `Conv2D ${label(c)}: ${e.forward}`);

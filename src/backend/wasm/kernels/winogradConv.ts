@@ -62,28 +62,12 @@ export function runWinograd(
   const T = TH * TW;
   const { N, K, cols } = c;
   const [wci, wco] = transposed ? [cols, K] : [K, cols];
-  const pad: Pad = {
-    top: c.top,
-    left: c.left,
-    bottom: Math.max(0, 2 * TH + 2 - c.H - c.top),
-    right: Math.max(0, 2 * TW + 2 - c.W - c.left),
-  };
-  const Hp = c.H + pad.top + pad.bottom;
-  const Wp = c.W + pad.left + pad.right;
 
   const u = rt.malloc(16 * wci * wco);
   const filter = rt.kernel(`winoFilter:${wci}:${wco}:${transposed}`, (mod) => addWinogradFilter(mod, 'run', wci, wco, transposed));
   filter.exports.run(w * 4, u, (wci * wco) / 4);
 
-  const [xp, scratch] = padded(rt, x, pad);
-  const v = rt.malloc(16 * N * T * K);
-  const input = rt.kernel(`winoInput:${Hp}:${Wp}:${K}:${TH}:${TW}:${N}`, (mod) =>
-    addWinogradInput(mod, 'run', { Hp, Wp, ci: K, TH, TW, N }),
-  );
-  const images = splitRange(N, partsFor(rt, N, N * T * 16 * K));
-  rt.parallel(input, 'run', images.map(([s, k]) => [xp + s * Hp * Wp * K * 4, v + s * T * K * 4, k]));
-  if (scratch) rt.free(scratch);
-
+  const v = winogradInputPlanes(rt, c, x);
   const m = rt.malloc(16 * N * T * cols);
   const g: GatherGeometry = { Hp: TH, Wp: TW, ci: K, OH: TH, OW: TW, KH: 1, KW: 1, sh: 1, sw: 1, CO: cols };
   for (let xi = 0; xi < 16; xi++) {
@@ -105,4 +89,32 @@ export function runWinograd(
   const outs = splitRange(N, partsFor(rt, N, N * T * 16 * cols));
   rt.parallel(output, 'run', outs.map(([s, k]) => [m + s * T * cols * 4, o + s * c.OH * c.OW * cols * 4, k, bias]));
   rt.free(m);
+}
+
+/**
+ * The 16 transformed-input planes [16][N][tiles][K] of `x` for the call (scratch: free with
+ * `rt.free`), the input zero-padded so that every tile's 4x4 window lies inside.
+ */
+export function winogradInputPlanes(rt: KernelRuntime, c: WinogradCall, x: TensorInfo): number {
+  const TH = Math.ceil(c.OH / 2);
+  const TW = Math.ceil(c.OW / 2);
+  const T = TH * TW;
+  const { N, K } = c;
+  const pad: Pad = {
+    top: c.top,
+    left: c.left,
+    bottom: Math.max(0, 2 * TH + 2 - c.H - c.top),
+    right: Math.max(0, 2 * TW + 2 - c.W - c.left),
+  };
+  const Hp = c.H + pad.top + pad.bottom;
+  const Wp = c.W + pad.left + pad.right;
+  const [xp, scratch] = padded(rt, x, pad);
+  const v = rt.malloc(16 * N * T * K);
+  const input = rt.kernel(`winoInput:${Hp}:${Wp}:${K}:${TH}:${TW}:${N}`, (mod) =>
+    addWinogradInput(mod, 'run', { Hp, Wp, ci: K, TH, TW, N }),
+  );
+  const images = splitRange(N, partsFor(rt, N, N * T * 16 * K));
+  rt.parallel(input, 'run', images.map(([s, k]) => [xp + s * Hp * Wp * K * 4, v + s * T * K * 4, k]));
+  if (scratch) rt.free(scratch);
+  return v;
 }
