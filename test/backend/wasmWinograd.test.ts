@@ -20,18 +20,24 @@ const cases: Case[] = [
   [2, 10, 12, 8, 12, 3, 1, 'valid'], // no padding: 8x10 output
   [1, 11, 9, 16, 8, 3, 1, 'valid'], // odd valid output
   [4, 12, 12, 64, 64, 3, 1, 'same'], // ResNet-like
+  [3, 3, 3, 32, 16, 3, 1, 'same'], // 3x3 map: the filter gradient only
 ];
 
 const label = ([n, h, w, ci, co, , , pad]: Case): string => `${n}x${h}x${w}x${ci}->${co} 3x3 s1 ${pad}`;
 
-test('the Winograd path is taken for these shapes, not for 3x3 outputs or odd channels', (t) => {
+test('the Winograd path is taken for these shapes, not for 3x3 outputs (but for their filter gradient) or odd channels', (t) => {
   for (const [n, h, w, ci, co, , , pad] of cases) {
     const [oh, ow] = pad === 'same' ? [h, w] : [h - 2, w - 2];
     const call = { N: n, H: h, W: w, K: ci, cols: co, OH: oh, OW: ow, top: 0, left: 0 };
+    t.true(winogradPays(call, true), `filter gradient ${oh}x${ow} ${ci}->${co}`);
+    if (oh === 3) continue;
     t.true(winogradPays(call), `forward ${oh}x${ow} ${ci}->${co}`);
     t.true(winogradPays({ ...call, K: co, cols: ci }), `input gradient ${ci}<-${co}`);
   }
-  t.false(winogradPays({ N: 16, H: 3, W: 3, K: 512, cols: 512, OH: 3, OW: 3, top: 1, left: 1 }));
+  const map3 = { N: 16, H: 3, W: 3, K: 512, cols: 512, OH: 3, OW: 3, top: 1, left: 1 };
+  t.false(winogradPays(map3));
+  t.true(winogradPays(map3, true), 'the filter gradient of a 3x3 map');
+  t.false(winogradPays({ ...map3, H: 1, W: 1, OH: 1, OW: 1 }, true));
   t.false(winogradPays({ N: 2, H: 8, W: 8, K: 6, cols: 8, OH: 8, OW: 8, top: 1, left: 1 }));
 });
 

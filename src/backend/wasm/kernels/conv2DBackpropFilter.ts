@@ -34,7 +34,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
       top: info.padInfo.top,
       left: info.padInfo.left,
     };
-    if (winogradPays(call)) {
+    if (winogradPays(call, true)) {
       const out = rt.output(filterShape);
       runWinogradFilterGrad(rt, call, x, dy, out);
       return out;
