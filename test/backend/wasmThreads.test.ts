@@ -26,6 +26,8 @@ test.serial('split convolution kernels agree with the cpu backend', async (t) =>
     [5, 17, 15, 8, 12, 3, 1, 'same'],
     [3, 16, 16, 16, 8, 3, 2, 'same'],
     [4, 12, 13, 6, 16, 5, 2, 'valid'],
+    [4, 16, 14, 32, 32, 3, 1, 'same'], // Winograd, large enough to split its transforms and products
+    [8, 7, 7, 32, 32, 3, 1, 'same'], // Winograd with odd edges, products split
   ] as const) {
     const e = await convErrors([...c]);
     t.true(e.forward <= 1e-4 && e.input <= 1e-4 && e.filter <= 1e-4, `${c}: ${JSON.stringify(e)}`);
