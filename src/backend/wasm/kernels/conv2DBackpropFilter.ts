@@ -42,7 +42,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   }
   const pad = effectivePad(info);
   const g: BackpropFilterGeometry = convGeometry(info, pad);
-  const out = zeros(rt, filterShape);
+  const out = rt.output(filterShape);
   const [xp, scratch] = padded(rt, x, pad);
   runBackpropFilter(rt, g, info.batchSize, xp, rt.offset(dy), rt.offset(out));
   if (scratch) rt.free(scratch);

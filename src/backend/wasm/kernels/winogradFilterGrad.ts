@@ -33,7 +33,6 @@ export function runWinogradFilterGrad(rt: KernelRuntime, c: WinogradCall, x: Ten
   if (scratch) rt.free(scratch);
 
   const du = rt.malloc(16 * K * cols);
-  rt.f32.fill(0, du >>> 2, (du >>> 2) + 16 * K * cols);
   const g: BackpropFilterGeometry = { Hp: TH, Wp: TW, ci: K, OH: TH, OW: TW, KH: 1, KW: 1, sh: 1, sw: 1, CO: cols };
   for (let xi = 0; xi < 16; xi++) {
     runBackpropFilter(rt, g, N, v + xi * N * T * K * 4, m + xi * N * T * cols * 4, du + xi * K * cols * 4);
