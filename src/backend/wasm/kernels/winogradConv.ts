@@ -31,18 +31,22 @@ export interface WinogradCall {
 }
 
 /**
- * Whether F(2x2, 3x3) pays for this call: channels in whole vectors, and the tiles' 16
- * multiplies per 4 outputs well under the direct 9 per output once odd sizes round up. For the
- * forward convolution and the input gradient a 3x3 output (4x4 computed) gains too little over
- * the direct kernel; the filter gradient (`filterGradient`) gains on it too (its direct kernel
- * is slowest on small maps: 3x3x512, batch 16, 33-37 -> 17 ms), so there fewer multiplies
- * suffice. `AWMTL_WASM_WINOGRAD=0` turns it off (for comparisons).
+ * Whether F(2x2, 3x3) pays for this call: channels in whole vectors and enough of them (the
+ * transforms cost per channel what the products save per channel pair: with 16 channels on
+ * either side the small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), and
+ * the tiles' 16 multiplies per 4 outputs well under the direct 9 per output once odd sizes
+ * round up. For the forward convolution and the input gradient a 3x3 output (4x4 computed)
+ * gains too little over the direct kernel; the filter gradient (`filterGradient`) gains on it
+ * (its direct kernel is slowest on small maps: 3x3x512, batch 16, 33-37 -> 17 ms), so there
+ * fewer multiplies suffice, but it needs more channel pairs (32x64 was even, 64x64 and up
+ * faster). `AWMTL_WASM_WINOGRAD=0` turns it off (for comparisons).
  */
 export function winogradPays(c: WinogradCall, filterGradient = false): boolean {
   if (process.env.AWMTL_WASM_WINOGRAD === '0') return false;
+  if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return false;
+  if (filterGradient && c.K * c.cols < 64 * 64) return false;
   const tiles = Math.ceil(c.OH / 2) * Math.ceil(c.OW / 2);
-  const gain = filterGradient ? 1 : 0.6;
-  return c.K % 4 === 0 && c.cols % 4 === 0 && c.K >= 8 && c.cols >= 8 && tiles * 16 < gain * c.OH * c.OW * 9;
+  return tiles * 16 < (filterGradient ? 1 : 0.6) * c.OH * c.OW * 9;
 }
 
 /**
