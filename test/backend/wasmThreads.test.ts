@@ -1,6 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/index.js';
+import { setWinogradMinWork } from '../../src/backend/wasm/kernels/winogradConv.js';
 import { runtimeFor } from '../../src/backend/wasm/runtime.js';
 import { convErrors, on, randomArray, relativeError } from './helpers.js';
 
@@ -8,6 +9,7 @@ import { convErrors, on, randomArray, relativeError } from './helpers.js';
 // enough that every kernel splits its work.
 
 test.before(async () => {
+  setWinogradMinWork(0); // the Winograd cases below are small
   await selectBackend({ backend: 'wasm', threads: 2, log: () => {} });
   await tf.setBackend('cpu');
   await tf.setBackend('wasm');

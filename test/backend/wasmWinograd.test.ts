@@ -2,10 +2,13 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels/index.js';
-import { winogradPays } from '../../src/backend/wasm/kernels/winogradConv.js';
+import { setWinogradMinWork, winogradPays } from '../../src/backend/wasm/kernels/winogradConv.js';
 import { convErrors, on, type Pad, randomArray, relativeError, size } from './helpers.js';
 
+let defaultMinWork = 0;
 test.before(async () => {
+  // The parity cases are small (the cpu backend is slow): take the Winograd path regardless of work.
+  defaultMinWork = setWinogradMinWork(0);
   registerWasmTrainingKernels();
   await tf.setBackend('wasm');
   await tf.setBackend('cpu');
@@ -25,7 +28,7 @@ const cases: Case[] = [
 
 const label = ([n, h, w, ci, co, , , pad]: Case): string => `${n}x${h}x${w}x${ci}->${co} 3x3 s1 ${pad}`;
 
-test('the Winograd path is taken for these shapes, not for 3x3 outputs (but for their filter gradient), few or odd channels', (t) => {
+test.serial('the Winograd path is taken for these shapes, not for 3x3 outputs (but for their filter gradient), few or odd channels', (t) => {
   for (const [n, h, w, ci, co, , , pad] of cases) {
     const [oh, ow] = pad === 'same' ? [h, w] : [h - 2, w - 2];
     const call = { N: n, H: h, W: w, K: ci, cols: co, OH: oh, OW: ow, top: 0, left: 0 };
@@ -43,6 +46,11 @@ test('the Winograd path is taken for these shapes, not for 3x3 outputs (but for 
   t.false(winogradPays(small, true), 'too few channel pairs for the filter gradient');
   t.false(winogradPays({ ...small, K: 36, cols: 16 }), 'too few output channels');
   t.false(winogradPays({ ...small, K: 34 }), 'not whole vectors');
+  setWinogradMinWork(defaultMinWork);
+  t.false(winogradPays(small), 'too little work by default');
+  t.true(winogradPays({ ...small, N: 32, H: 16, W: 16, OH: 16, OW: 16 }), 'the small-cnn third layer at batch 32 is enough');
+  t.true(winogradPays(map3, true), 'ResNet-18 at batch 16 is enough');
+  setWinogradMinWork(0);
 });
 
 test.serial('Winograd Conv2D, stride-1 Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {

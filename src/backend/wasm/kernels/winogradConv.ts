@@ -31,7 +31,24 @@ export interface WinogradCall {
 }
 
 /**
- * Whether F(2x2, 3x3) pays for this call: channels in whole vectors and enough of them (the
+ * Direct multiply-adds below which a call stays direct. Small calls gain nothing (4x4 and 2x2
+ * maps at batch 4 ran up to twice as slow: sixteen products and three transforms for little
+ * work; at batch 16, 6x6x64 was even, 21 M multiply-adds). They also keep the direct kernels'
+ * rounding: Winograd's errors are relative to a tensor's norm, not to each element, and Adam's
+ * first step (about lr * sign(g)) turns that into visible differences for near-zero gradients
+ * of a small net (test/cli/webgpu.test.ts compares such a run with webgpu's to 1e-4).
+ */
+let minWork = 1 << 25;
+
+/** Sets the work threshold (for tests that check the Winograd path on small shapes); returns the old one. */
+export function setWinogradMinWork(work: number): number {
+  const old = minWork;
+  minWork = work;
+  return old;
+}
+
+/**
+ * Whether F(2x2, 3x3) pays for this call: enough work (`setWinogradMinWork`), channels in whole vectors and enough of them (the
  * transforms cost per channel what the products save per channel pair: with 16 channels on
  * either side the small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), and
  * the tiles' 16 multiplies per 4 outputs well under the direct 9 per output once odd sizes
@@ -43,6 +60,7 @@ export interface WinogradCall {
  */
 export function winogradPays(c: WinogradCall, filterGradient = false): boolean {
   if (process.env.AWMTL_WASM_WINOGRAD === '0') return false;
+  if (c.N * c.OH * c.OW * c.K * c.cols * 9 < minWork) return false;
   if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return false;
   if (filterGradient && c.K * c.cols < 64 * 64) return false;
   const tiles = Math.ceil(c.OH / 2) * Math.ceil(c.OW / 2);
