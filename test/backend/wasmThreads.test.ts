@@ -1,6 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/index.js';
+import { setWinogradMinWork } from '../../src/backend/wasm/kernels/winogradConv.js';
 import { runtimeFor } from '../../src/backend/wasm/runtime.js';
 import { convErrors, on, randomArray, relativeError } from './helpers.js';
 
@@ -8,6 +9,7 @@ import { convErrors, on, randomArray, relativeError } from './helpers.js';
 // enough that every kernel splits its work.
 
 test.before(async () => {
+  setWinogradMinWork(0); // the Winograd cases below are small
   await selectBackend({ backend: 'wasm', threads: 2, log: () => {} });
   await tf.setBackend('cpu');
   await tf.setBackend('wasm');
@@ -26,6 +28,8 @@ test.serial('split convolution kernels agree with the cpu backend', async (t) =>
     [5, 17, 15, 8, 12, 3, 1, 'same'],
     [3, 16, 16, 16, 8, 3, 2, 'same'],
     [4, 12, 13, 6, 16, 5, 2, 'valid'],
+    [4, 16, 14, 32, 32, 3, 1, 'same'], // Winograd, large enough to split its transforms and products
+    [8, 7, 7, 32, 32, 3, 1, 'same'], // Winograd with odd edges, products split
   ] as const) {
     const e = await convErrors([...c]);
     t.true(e.forward <= 1e-4 && e.input <= 1e-4 && e.filter <= 1e-4, `${c}: ${JSON.stringify(e)}`);

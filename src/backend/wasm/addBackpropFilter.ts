@@ -18,7 +18,7 @@
  */
 import type { ConvGeometry } from './addGatherConv.js';
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
-import { colWidth, columnPlan, type Cols, declareTile, loadTile, rankOneUpdate, storeTile } from './tile.js';
+import { colWidth, columnPlan, type Cols, declareTile, loadTile, rankOneUpdate, storeTile, zeroTile } from './tile.js';
 
 export type BackpropFilterGeometry = ConvGeometry;
 
@@ -60,8 +60,10 @@ function copyFloats(f: FunctionBuilder, src: number, dst: number, count: number)
 }
 
 /**
- * Adds `run(xp, dy, dw, rowsTotal, scratch)` (byte offsets; rowsTotal = N*OH; dw zero-filled or a
- * partial sum; scratch of `backpropFilterScratch` floats) to the module.
+ * Adds `run(xp, dy, dw, rowsTotal, scratch, fresh)` (byte offsets; rowsTotal = N*OH; scratch of
+ * `backpropFilterScratch` floats) to the module. It adds the gradient into dw (zero-filled or a
+ * partial sum), or with `fresh` = 1 in the packed mode writes it (dw need not be initialised;
+ * the direct mode ignores `fresh` and always adds).
  */
 export function addBackpropFilter(
   mod: ModuleBuilder,
@@ -82,16 +84,22 @@ export function addBackpropFilter(
   const DYROW = g.OW * DYPIX;
   const maxPixels = plan.chunkRows * g.OW;
 
-  // tile(aptr, bptr, dwptr, pixels): acc (rows x cols) += A-panel^T * B-panel over `pixels`.
+  // tile(aptr, bptr, dwptr, pixels, fresh): acc (rows x cols) = (fresh ? 0 : dw) + A-panel^T *
+  // B-panel over `pixels`. Not reading dw when it is known to be zero matters on small maps with
+  // large filters: there a tile's reduction is short and its dw lines (an 8 MB gradient for
+  // 3x3x512x512) come from memory, a stall at the start of every tile.
   const tileFns = new Map<string, number>();
   const tileFn = (rows: number, cols: Cols): number => {
     const key = `${rows}x${cols}`;
     const known = tileFns.get(key);
     if (known !== undefined) return known;
-    const f = new FunctionBuilder(null, [I, I, I, I]);
-    const [aptr, bptr, dwptr, pixels] = [0, 1, 2, 3];
+    const f = new FunctionBuilder(null, [I, I, I, I, I]);
+    const [aptr, bptr, dwptr, pixels, fresh] = [0, 1, 2, 3, 4];
     const tile = declareTile(f, rows, cols);
-    loadTile(f, tile, dwptr, DYPIX);
+    f.get(fresh).if(
+      () => zeroTile(f, tile),
+      () => loadTile(f, tile, dwptr, DYPIX),
+    );
     f.loop(() => {
       rankOneUpdate(f, tile, aptr, (i) => i * 4, bptr, 0);
       f.addTo(aptr, rows * 4).addTo(bptr, colWidth(cols) * 4);
@@ -106,8 +114,9 @@ export function addBackpropFilter(
   const { rowTiles, colTiles } = tilesOf(M, g.CO, plan);
   for (const r of rowTiles) for (const c of colTiles) tileFn(r.rows, c.cols);
 
-  const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
-  const [xp, dy, dw, rowsTotal, scratch] = [0, 1, 2, 3, 4];
+  const f = new FunctionBuilder(exportName, [I, I, I, I, I, I]);
+  const [xp, dy, dw, rowsTotal, scratch, fresh] = [0, 1, 2, 3, 4, 5];
+  const first = f.local(I); // this chunk writes dw instead of adding to it
   const row0 = f.local(I);
   const nRows = f.local(I);
   const pixels = f.local(I);
@@ -123,6 +132,7 @@ export function addBackpropFilter(
   f.get(scratch).set(bPack);
   f.get(scratch).i32(maxPixels * g.CO * 4).op(Op.i32Add).set(aPack);
   f.forLt(row0, 0, { local: rowsTotal }, plan.chunkRows, () => {
+    f.get(fresh).get(row0).op(Op.i32Eqz).op(Op.i32And).set(first);
     // nRows = min(chunkRows, rowsTotal - row0); pixels = nRows * OW
     f.get(rowsTotal).get(row0).op(Op.i32Sub).set(nRows);
     f.i32(plan.chunkRows).get(nRows).get(nRows).i32(plan.chunkRows).op(Op.i32GtS).op(Op.select).set(nRows);
@@ -162,7 +172,7 @@ export function addBackpropFilter(
           f.get(aPack);
           f.get(pixels).i32(c.start * 4).op(Op.i32Mul).get(bPack).op(Op.i32Add);
           f.get(kh).i32(M * DYPIX).op(Op.i32Mul).get(dw).op(Op.i32Add).i32((r.start * g.CO + c.start) * 4).op(Op.i32Add);
-          f.get(pixels).call(tileFn(r.rows, c.cols));
+          f.get(pixels).get(first).call(tileFn(r.rows, c.cols));
         }
       }
     });
@@ -221,7 +231,7 @@ function addDirect(mod: ModuleBuilder, exportName: string, g: BackpropFilterGeom
   const { rowTiles, colTiles } = tilesOf(M, g.CO, plan);
   for (const r of rowTiles) for (const c of colTiles) tileFn(r.rows, c.cols);
 
-  const f = new FunctionBuilder(exportName, [I, I, I, I, I]);
+  const f = new FunctionBuilder(exportName, [I, I, I, I, I, I]);
   const [xp, dy, dw, rowsTotal] = [0, 1, 2, 3];
   const row0 = f.local(I);
   const nRows = f.local(I);

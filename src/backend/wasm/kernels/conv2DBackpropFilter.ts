@@ -1,18 +1,17 @@
 /**
- * Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22): the generated packed GEMM over
- * chunks of output rows, with per-thread partial sums when split.
+ * Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22): 3x3 stride 1 by Winograd where it
+ * pays (winogradFilterGrad.ts), otherwise the generated packed GEMM over chunks of output rows
+ * (runBackpropFilter.ts), with per-thread partial sums when split.
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
-import {
-  addBackpropFilter,
-  backpropFilterScratch,
-  defaultBackpropFilterPlan,
-  type BackpropFilterGeometry,
-} from '../addBackpropFilter.js';
-import { runtimeFor, splitRange } from '../runtime.js';
+import type { BackpropFilterGeometry } from '../addBackpropFilter.js';
+import { runtimeFor } from '../runtime.js';
 import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js';
 import { isEmpty, type KernelArgs } from './kernelArgs.js';
-import { addPartials, partsFor, perThread, zeros } from './partsFor.js';
+import { zeros } from './partsFor.js';
+import { runBackpropFilter } from './runBackpropFilter.js';
+import { type WinogradCall, winogradPays } from './winogradConv.js';
+import { runWinogradFilterGrad } from './winogradFilterGrad.js';
 
 export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const { x, dy } = args.inputs;
@@ -23,35 +22,29 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   }
   const rt = runtimeFor(args.backend);
   if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
+  if (info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1) {
+    const call: WinogradCall = {
+      N: info.batchSize,
+      H: info.inHeight,
+      W: info.inWidth,
+      K: info.inChannels,
+      cols: info.outChannels,
+      OH: info.outHeight,
+      OW: info.outWidth,
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+    };
+    if (winogradPays(call, true)) {
+      const out = rt.output(filterShape);
+      runWinogradFilterGrad(rt, call, x, dy, out);
+      return out;
+    }
+  }
   const pad = effectivePad(info);
   const g: BackpropFilterGeometry = convGeometry(info, pad);
-  const plan = defaultBackpropFilterPlan(g);
-  const kernel = rt.kernel(`bpf:${JSON.stringify(g)}:${JSON.stringify(plan)}`, (mod) =>
-    addBackpropFilter(mod, 'run', g, plan),
-  );
-  const n = info.batchSize;
-  const filterSize = g.KH * g.KW * g.ci * g.CO;
-  const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * filterSize));
-  const out = zeros(rt, filterShape);
+  const out = rt.output(filterShape);
   const [xp, scratch] = padded(rt, x, pad);
-  // Chunks accumulate into their thread's zeroed partial (the output for this thread).
-  const partials = perThread(rt, ranges.length, filterSize, true).slice(1);
-  const work = ranges.length < 2 ? [rt.malloc(backpropFilterScratch(g, plan))] : perThread(rt, 2, backpropFilterScratch(g, plan), false);
-  const o = rt.offset(out);
-  const dyo = rt.offset(dy);
-  const xImage = g.Hp * g.Wp * g.ci * 4;
-  const dyImage = g.OH * g.OW * g.CO * 4;
-  rt.parallel(
-    kernel,
-    'run',
-    ranges.map(([s, c]) => [xp + s * xImage, dyo + s * dyImage, o, c * g.OH, work[0]]),
-    [
-      { index: 2, values: [o, ...partials] },
-      { index: 4, values: work },
-    ],
-  );
-  addPartials(rt, o, partials, filterSize);
-  for (const w of work) rt.free(w);
+  runBackpropFilter(rt, g, info.batchSize, xp, rt.offset(dy), rt.offset(out));
   if (scratch) rt.free(scratch);
   return out;
 }

@@ -16,6 +16,7 @@ import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js'
 import { fallback, isEmpty, type KernelArgs } from './kernelArgs.js';
 import { partsFor, zeros } from './partsFor.js';
 import { runGather } from './runGather.js';
+import { runWinograd, type WinogradCall, winogradPays } from './winogradConv.js';
 
 export function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs;
@@ -38,6 +39,24 @@ export function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   ) {
     // Stride 1: a forward convolution of the padded dy with the rotated, transposed filter.
     const dyPad: Pad = { top: KH - 1 - p.top, bottom: KH - 1 - p.bottom, left: KW - 1 - p.left, right: KW - 1 - p.right };
+    if (KH === 3 && KW === 3) {
+      const call: WinogradCall = {
+        N: n,
+        H: info.outHeight,
+        W: info.outWidth,
+        K: CO,
+        cols: ci,
+        OH: info.inHeight,
+        OW: info.inWidth,
+        top: dyPad.top,
+        left: dyPad.left,
+      };
+      if (winogradPays(call)) {
+        const out = rt.output(info.inShape);
+        runWinograd(rt, call, dy, w, true, out);
+        return out;
+      }
+    }
     const g: GatherGeometry = {
       Hp: info.outHeight + dyPad.top + dyPad.bottom,
       Wp: info.outWidth + dyPad.left + dyPad.right,

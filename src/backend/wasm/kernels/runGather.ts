@@ -36,14 +36,14 @@ function packFilter(rt: KernelRuntime, g: GatherGeometry, plan: GatherPlan, pack
 
 /**
  * Forward convolution of padded `xp` with a filter whose value for reduction row r and output
- * channel co is heap[rows[r] + co * colStride].
+ * channel co is heap[rows[r] + co * colStride], into `out` (a tensor, or a byte offset).
  */
 export function runGather(
   rt: KernelRuntime,
   g: GatherGeometry,
   n: number,
   xp: number,
-  out: TensorInfo,
+  out: TensorInfo | number,
   rows: (heap: Float32Array) => Int32Array,
   colStride: number,
   epilogue: Epilogue = NO_EPILOGUE,
@@ -57,7 +57,7 @@ export function runGather(
   packFilter(rt, g, plan, packed, rows(rt.f32), colStride);
   const xImage = g.Hp * g.Wp * g.ci * 4;
   const outImage = (g.outImage ?? g.OH * g.OW * g.CO) * 4;
-  const o = rt.offset(out);
+  const o = typeof out === 'number' ? out : rt.offset(out);
   const ranges = splitRange(n, partsFor(rt, n, n * g.OH * g.OW * g.CO * K));
   rt.parallel(kernel, 'run', ranges.map(([s, c]) => [xp + s * xImage, packed, o + s * outImage, c, bias]));
   rt.free(packed);
