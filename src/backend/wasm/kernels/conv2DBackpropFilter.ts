@@ -10,7 +10,7 @@ import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js'
 import { isEmpty, type KernelArgs } from './kernelArgs.js';
 import { zeros } from './partsFor.js';
 import { runBackpropFilter } from './runBackpropFilter.js';
-import { type WinogradCall, winogradPays } from './winogradConv.js';
+import { winogradCallOf, winogradPays } from './winogradConv.js';
 import { runWinogradFilterGrad } from './winogradFilterGrad.js';
 
 export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
@@ -23,17 +23,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const rt = runtimeFor(args.backend);
   if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
   if (info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1) {
-    const call: WinogradCall = {
-      N: info.batchSize,
-      H: info.inHeight,
-      W: info.inWidth,
-      K: info.inChannels,
-      cols: info.outChannels,
-      OH: info.outHeight,
-      OW: info.outWidth,
-      top: info.padInfo.top,
-      left: info.padInfo.left,
-    };
+    const call = winogradCallOf(info);
     if (winogradPays(call, true)) {
       const out = rt.output(filterShape);
       runWinogradFilterGrad(rt, call, x, dy, out);

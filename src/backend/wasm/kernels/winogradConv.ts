@@ -30,6 +30,28 @@ export interface WinogradCall {
   readonly left: number;
 }
 
+/** The call of a forward convolution (and of its filter gradient, which has the same geometry). */
+export const winogradCallOf = (info: {
+  readonly batchSize: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly padInfo: { readonly top: number; readonly left: number };
+}): WinogradCall => ({
+  N: info.batchSize,
+  H: info.inHeight,
+  W: info.inWidth,
+  K: info.inChannels,
+  cols: info.outChannels,
+  OH: info.outHeight,
+  OW: info.outWidth,
+  top: info.padInfo.top,
+  left: info.padInfo.left,
+});
+
 /**
  * Direct multiply-adds below which a call stays direct. Small calls gain nothing (4x4 and 2x2
  * maps at batch 4 ran up to twice as slow: sixteen products and three transforms for little
