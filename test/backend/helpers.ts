@@ -54,3 +54,19 @@ export async function convErrors(
   const filter = relativeError(await on('wasm', bpf), await on('cpu', bpf));
   return { forward, input, filter };
 }
+
+export type ConvCase = [number, number, number, number, number, number, number, Pad];
+
+/** Asserts wasm-vs-cpu parity (1e-4) of Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter for each case. */
+export async function expectConvParity(
+  t: { true(value: boolean, message?: string): unknown },
+  cases: readonly ConvCase[],
+  label: (c: ConvCase) => string,
+): Promise<void> {
+  for (const c of cases) {
+    const e = await convErrors(c);
+    t.true(e.forward <= 1e-4, `Conv2D ${label(c)}: ${e.forward}`);
+    t.true(e.input <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${e.input}`);
+    t.true(e.filter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${e.filter}`);
+  }
+}

@@ -2,7 +2,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm/kernels/index.js';
-import { convErrors, on, type Pad, randomArray, relativeError, size } from './helpers.js';
+import { type ConvCase, expectConvParity, on, type Pad, randomArray, relativeError, size } from './helpers.js';
 
 test.before(async () => {
   registerWasmTrainingKernels();
@@ -18,7 +18,7 @@ test.serial('the training kernels are registered on wasm, idempotently', (t) => 
 });
 
 // [batch, height, width, inChannels, outChannels, kernel, stride, pad]
-type Case = [number, number, number, number, number, number, number, Pad];
+type Case = ConvCase;
 const cases: Case[] = [];
 for (const k of [1, 3, 5, 7]) {
   for (const s of [1, 2]) {
@@ -36,12 +36,7 @@ cases.push(
 const label = ([n, h, w, ci, co, k, s, pad]: Case): string => `${n}x${h}x${w}x${ci}->${co} k${k} s${s} ${pad}`;
 
 test.serial('Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {
-  for (const c of cases) {
-    const e = await convErrors(c);
-    t.true(e.forward <= 1e-4, `Conv2D ${label(c)}: ${e.forward}`);
-    t.true(e.input <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${e.input}`);
-    t.true(e.filter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${e.filter}`);
-  }
+  await expectConvParity(t, cases, label);
 });
 
 test.serial('tf.grads of a conv2d loss agree with the cpu backend (w.r.t. input and filter)', async (t) => {

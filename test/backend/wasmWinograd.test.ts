@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm/kernels/index.js';
 import { setWinogradMinWork, winogradPays } from '../../src/backend/wasm/kernels/winogradConv.js';
-import { convErrors, on, type Pad, randomArray, relativeError, size } from './helpers.js';
+import { type ConvCase, expectConvParity, on, randomArray, relativeError, size } from './helpers.js';
 
 let defaultMinWork = 0;
 test.before(async () => {
@@ -15,7 +15,7 @@ test.before(async () => {
 });
 
 // [batch, height, width, inChannels, outChannels, kernel 3, stride 1, pad]
-type Case = [number, number, number, number, number, number, number, Pad];
+type Case = ConvCase;
 const cases: Case[] = [
   [2, 8, 8, 32, 32, 3, 1, 'same'], // even map
   [3, 7, 9, 32, 36, 3, 1, 'same'], // odd height and width: edge tiles store part of themselves
@@ -54,12 +54,7 @@ test.serial('the Winograd path is taken for these shapes, not for 3x3 outputs (b
 });
 
 test.serial('Winograd Conv2D, stride-1 Conv2DBackpropInput and Conv2DBackpropFilter agree with the cpu backend', async (t) => {
-  for (const c of cases) {
-    const e = await convErrors(c);
-    t.true(e.forward <= 1e-4, `Conv2D ${label(c)}: ${e.forward}`);
-    t.true(e.input <= 1e-4, `Conv2DBackpropInput ${label(c)}: ${e.input}`);
-    t.true(e.filter <= 1e-4, `Conv2DBackpropFilter ${label(c)}: ${e.filter}`);
-  }
+  await expectConvParity(t, cases, label);
 });
 
 test.serial('Winograd FusedConv2D with bias and relu/relu6 agrees with the cpu backend', async (t) => {
