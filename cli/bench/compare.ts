@@ -23,7 +23,24 @@ interface Run {
   readonly bestImagesPerSecond: number;
   /** Images per second of process CPU time (all threads). */
   readonly cpuImagesPerSecond: number;
+  /** PyTorch only: the BLAS libraries its process loaded (real paths). */
+  readonly blas?: readonly string[];
 }
+
+/**
+ * Debian's netlib reference BLAS (libblas3, the default of update-alternatives without OpenBLAS):
+ * torch's own convolutions fall back to it for 1x1 convolutions below batch 16 on one thread, where
+ * it is several times slower than OpenBLAS (ResNet-50 at batch 8: 7 s against 0.9 s a step).
+ */
+export const isReferenceBlas = (path: string): boolean => /\/blas\/libblas\.so/.test(path);
+
+/** The thread counts of the BLAS and OpenMP pools, so that PyTorch's whole process uses `threads`. */
+export const torchEnv = (threads: number): NodeJS.ProcessEnv => ({
+  ...process.env,
+  OMP_NUM_THREADS: String(threads),
+  OPENBLAS_NUM_THREADS: String(threads),
+  MKL_NUM_THREADS: String(threads),
+});
 
 export const compareSpec = () =>
   ({
@@ -74,7 +91,17 @@ const compare = async ({ values: v }: Parsed<ReturnType<typeof compareSpec>['opt
     for (let r = 0; r < v.repeats; r++) {
       loads.push(loadAverage());
       tfjs.push(lastJson(execFileSync(process.execPath, [awmtlBin(), 'bench', 'step', '--json', ...common], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
-      torch.push(lastJson(execFileSync(python, ['-c', TORCH_STEP_PY, ...common], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })));
+      torch.push(lastJson(execFileSync(python, ['-c', TORCH_STEP_PY, ...common], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: torchEnv(v.threads) })));
+      if (r === 0) {
+        const blas = torch[0].blas ?? [];
+        process.stderr.write(`pytorch BLAS: ${blas.length > 0 ? blas.join(', ') : 'none loaded (or not reported)'}\n`);
+        if (blas.some(isReferenceBlas)) {
+          process.stderr.write(
+            'warning: PyTorch runs on the netlib reference BLAS, several times slower than OpenBLAS where oneDNN does not take the convolution ' +
+              '(1x1 below batch 16 on one thread): the ratios flatter awmtl. Install libopenblas0-pthread for a fair baseline.\n',
+          );
+        }
+      }
       if (!v.json) {
         process.stdout.write(
           `run ${r + 1}: tfjs ${tfjs[r].imagesPerSecond.toFixed(1)} img/s, pytorch ${torch[r].imagesPerSecond.toFixed(1)} img/s, ` +
@@ -106,6 +133,7 @@ const compare = async ({ values: v }: Parsed<ReturnType<typeof compareSpec>['opt
     medianRatio: median(ratios),
     cpuRatios,
     medianCpuRatio: median(cpuRatios),
+    pytorchBlas: torch[0]?.blas ?? [],
   };
   if (v.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -20,6 +20,7 @@ PyTorch's default Adam eps 1e-8 (awmtl's trainer uses 1e-8 too). small-cnn is th
 """
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -50,6 +51,26 @@ def build(backbone: str, labels: int = 40) -> nn.Module:
     if backbone == 'resnet50':
         return torchvision.models.resnet50(num_classes=labels)
     raise SystemExit(f'awmtl bench compare (torch): unknown backbone {backbone!r}')
+
+
+def blas_libraries() -> list:
+    """The BLAS / MKL libraries this process has loaded (after a step), their real paths.
+
+    Debian's torch calls the system BLAS (update-alternatives) for what oneDNN does not take, e.g.
+    1x1 convolutions below batch 16 on one thread; the netlib reference BLAS is many times slower
+    there than OpenBLAS, so the baseline is only fair with OpenBLAS (or MKL) behind it.
+    """
+    found = set()
+    try:
+        with open('/proc/self/maps') as maps:
+            for line in maps:
+                path = line.split()[-1] if '/' in line else ''
+                name = os.path.basename(path)
+                if name.startswith(('libblas', 'libopenblas', 'libmkl_core', 'libcblas')):
+                    found.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(found)
 
 
 def main() -> None:
@@ -108,6 +129,7 @@ def main() -> None:
         'cpuMsPerStep': cpu_seconds * 1000 / a.steps,
         'cpuImagesPerSecond': a.steps * a.batch / max(cpu_seconds, 1e-6),
         'finalLoss': loss,
+        'blas': blas_libraries(),
     }))
 
 
