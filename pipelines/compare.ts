@@ -151,13 +151,41 @@ export const readRunResult = (dir: string, strategy: string, seed: number): E.Ei
 
 /** A folder whose run has exactly these settings. */
 const sameConfig = (config: TrainConfig): boolean => {
-  const dir = config.out;
-  if (!existsSync(join(dir, CONFIG_JSON))) return false;
+  const saved = savedConfig(config.out);
+  return saved !== undefined && isDeepStrictEqual(saved, JSON.parse(JSON.stringify(config)));
+};
+
+/** A run folder's config.json, or undefined when it has none or it does not parse. */
+const savedConfig = (dir: string): unknown => {
+  if (!existsSync(join(dir, CONFIG_JSON))) return undefined;
   try {
-    return isDeepStrictEqual(readJson(join(dir, CONFIG_JSON)), JSON.parse(JSON.stringify(config)));
+    return readJson(join(dir, CONFIG_JSON));
   } catch {
-    return false;
+    return undefined;
   }
+};
+
+/** Settings as compared: strategy parameters as text (`train --k 50` keeps "50", compare's default k is the number 50). */
+const looseConfig = (c: unknown): Record<string, unknown> => {
+  const x = JSON.parse(JSON.stringify(c)) as Record<string, unknown> & { strategy?: { params?: Record<string, unknown> } };
+  if (x.strategy?.params !== undefined) x.strategy.params = Object.fromEntries(Object.entries(x.strategy.params).map(([k, v]) => [k, String(v)]));
+  return x;
+};
+
+/**
+ * The budget of the run in `config.out` when it is the planned run stopped short: every setting
+ * equal but `iterations`, fewer of them, a checkpoint to continue from, and a learning-rate
+ * schedule that does not depend on the budget (constant or step; a cosine curve does). Such a run
+ * is extended by `awmtl train --resume DIR --iterations N` to the planned run, bit for bit (same
+ * data order, optimiser state and weights as a run made at N from the start). Undefined otherwise.
+ */
+export const extendableFrom = (config: TrainConfig): number | undefined => {
+  const saved = savedConfig(config.out);
+  if (saved === undefined || !existsSync(join(config.out, CHECKPOINT_POINTER))) return undefined;
+  if (config.lrSchedule !== undefined && config.lrSchedule.name === 'cosine') return undefined;
+  const { iterations, ...rest } = looseConfig(saved);
+  const { iterations: planned, ...want } = looseConfig(config);
+  return typeof iterations === 'number' && iterations < (planned as number) && isDeepStrictEqual(rest, want) ? iterations : undefined;
 };
 
 /** A folder whose run finished with exactly these settings. */
@@ -165,7 +193,7 @@ const finishedWith = (config: TrainConfig): boolean => existsSync(join(config.ou
 
 /** How a run folder that is not reused is trained: an interrupted run of the same settings resumes, anything else is replaced. */
 const openMode = (config: TrainConfig, reuse: boolean): { resume?: true; overwrite?: true } =>
-  reuse && sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER)) ? { resume: true } : { overwrite: true };
+  reuse && ((sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER))) || extendableFrom(config) !== undefined) ? { resume: true } : { overwrite: true };
 
 /**
  * Runs (or reuses) every strategy x seed and writes the comparison. Runs go
@@ -201,7 +229,8 @@ export const runComparison = async (
       if (reuse && finishedWith(run)) {
         ui.info(`${tag}: reusing the finished run in ${run.out}`);
       } else {
-        ui.info(`${tag}: started -> ${run.out}`);
+        const from = reuse ? extendableFrom(run) : undefined;
+        ui.info(from === undefined ? `${tag}: started -> ${run.out}` : `${tag}: extending the run in ${run.out} from ${from} to ${run.iterations} iterations`);
         try {
           const done = await runTraining(dataset.right, run, {
             ui,
@@ -343,15 +372,14 @@ export const collectComparison = async (config: ComparisonConfig): Promise<E.Eit
       fail(`${join(run.out, CONFIG_JSON)}: ${(error as Error).message}`);
       continue;
     }
-    // Strategy parameters compare as text: `train --k 50` keeps "50", compare's default k is the number 50.
-    const loose = (c: unknown): Record<string, unknown> => {
-      const x = JSON.parse(JSON.stringify(c)) as Record<string, unknown> & { strategy?: { params?: Record<string, unknown> } };
-      if (x.strategy?.params !== undefined) x.strategy.params = Object.fromEntries(Object.entries(x.strategy.params).map(([k, v]) => [k, String(v)]));
-      return x;
-    };
-    const planned = loose(run);
-    saved = loose(saved);
+    const planned = looseConfig(run);
+    saved = looseConfig(saved);
     if (!isDeepStrictEqual(saved, planned)) {
+      const from = extendableFrom(run);
+      if (from !== undefined) {
+        fail(`shorter: run for ${from} of ${run.iterations} iterations; extend it with awmtl train --resume ${run.out} --iterations ${run.iterations}`);
+        continue;
+      }
       const differ = Object.keys({ ...planned, ...(saved as object) }).filter((k) => !isDeepStrictEqual((saved as Record<string, unknown>)[k], planned[k]));
       fail(`run with other settings than planned (${differ.join(', ')})`);
       continue;

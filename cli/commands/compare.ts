@@ -11,7 +11,7 @@ import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { collectComparison, COMPARE_FILES, DEFAULT_BASELINE, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
+import { collectComparison, COMPARE_FILES, DEFAULT_BASELINE, extendableFrom, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
@@ -52,10 +52,11 @@ export const compareOptions = () => ({
   json: flag('print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)'),
   plan: flag(
     'train nothing: print the `awmtl train` command of every run, one per line (its\n' +
-      '--out is the run folder), for a scheduler: ... --plan | parallel -j 4',
+      '--out is the run folder), for a scheduler: ... --plan | parallel -j 4; a run folder of the same\n' +
+      'settings on fewer iterations (constant or step rate) gets `awmtl train --resume DIR --iterations N`',
   ),
   collect: flag(
-    'train nothing: build the table from the run folders of the same command line,\n' + 'naming the missing and unfinished runs (exit 1 if any)',
+    'train nothing: build the table from the run folders of the same command line,\n' + 'naming the missing, unfinished and shorter runs (exit 1 if any)',
   ),
   ...dynamic(strategyOptions(['seed'])),
   ...backendOptions,
@@ -70,7 +71,8 @@ export const compareSpec = (): CommandSpec<ReturnType<typeof compareOptions>> =>
     'then prints the table: mean accuracy and mA per strategy (mean ± std over seeds) and the per-attribute',
     'differences from the baseline. OUT receives compare.md, compare.csv, compare-attributes.csv, compare.json,',
     "compare.svg (the table as a picture) and compare-weights.svg (each strategy's weight curves).",
-    'Finished runs with identical settings are reused (an interrupted comparison continues).',
+    'Finished runs with identical settings are reused (an interrupted comparison continues), and runs of the same\n' +
+      'settings on a shorter budget (constant or step rate) are extended with --resume rather than redone.',
     '',
     "With the baseline (--baseline, EW by default) among the strategies, the table ends with every strategy's paired difference from it and its",
     '95% confidence intervals: over seeds (Student t) and by a paired bootstrap over the test images',
@@ -273,6 +275,11 @@ const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const config = { base, strategies, seeds: args.seeds, out, baseline: args.baseline };
   if (args.mode === 'plan') {
     for (const run of plannedRuns(config)) {
+      // A run made on a shorter budget (same settings otherwise) is continued, not redone.
+      if (args.reuse && !args.trainArgs.includes('--overwrite') && extendableFrom(run.config) !== undefined) {
+        process.stdout.write(`${['awmtl', 'train', '--resume', run.config.out, '--iterations', String(iterations)].map(shellWord).join(' ')}\n`);
+        continue;
+      }
       const params = Object.entries(run.choice.params).flatMap(([p, v]) => (p === 'seed' ? [] : [`--${p}`, String(v)]));
       const words = ['awmtl', 'train', ...args.trainArgs, '--iterations', String(iterations), '--strategy', run.choice.name, ...params, '--seed', String(run.seed), '--out', run.config.out];
       process.stdout.write(`${words.map(shellWord).join(' ')}\n`);

@@ -87,3 +87,44 @@ test(`compare --plan | ${hasParallel ? 'GNU parallel -j 2' : 'xargs -P 2 (GNU pa
   t.regex(again.stderr, /reusing the finished run/);
   t.is(JSON.parse(again.stdout).rows[0].mean, table.rows[0].mean);
 });
+
+test('a sweep on a longer budget extends the finished runs with --resume, bit for bit as runs made at that budget', async (t) => {
+  const out = join(tmp, 'extend');
+  const straight = join(tmp, 'straight');
+  const common = ['--pipeline', 'celeba', '--data', CELEBA, '--size', '32', '--batch-size', '8', '--k', '2', '--eval-every', '0', '--workers', '0'];
+  const sweep = (iterations: number) => ['compare', ...common, '--strategies', 'vlt,ew', '--seeds', '1', '--iterations', String(iterations), '--out', out];
+  const short = await runCli(sweep(6));
+  t.is(short.code, 0, short.stderr);
+
+  // The plan on 10 iterations continues both runs instead of training them again.
+  const plan = await runCli([...sweep(10), '--plan']);
+  t.is(plan.code, 0, plan.stderr);
+  t.deepEqual(plan.stdout.trim().split('\n'), ['vlt-s0', 'ew-s0'].map((d) => `awmtl train --resume ${join(out, d)} --iterations 10`));
+  // Until then --collect names them shorter, with the command that extends them.
+  const before = await runCli([...sweep(10), '--collect']);
+  t.is(before.code, 1);
+  t.regex(before.stderr, /vlt seed 0: shorter: run for 6 of 10 iterations; extend it with awmtl train --resume .*vlt-s0 --iterations 10/);
+  // A cosine rate depends on the budget: no extension is offered, the run is named as made with other settings.
+  const cosine = await runCli([...sweep(10), '--lr-schedule', 'cosine', '--plan']);
+  t.is(cosine.code, 0, cosine.stderr);
+  t.regex(cosine.stdout, /^awmtl train --pipeline celeba /m);
+
+  // compare itself extends them (same as running the plan's lines).
+  const longer = await runCli(sweep(10));
+  t.is(longer.code, 0, longer.stderr);
+  t.regex(longer.stderr, /vlt seed 0: extending the run in .*vlt-s0 from 6 to 10 iterations/);
+  const collected = await runCli([...sweep(10), '--collect']);
+  t.is(collected.code, 0, collected.stderr);
+
+  // The extended VLT run is the run made at 10 iterations from the start.
+  const made = await runCli(['train', ...common, '--strategy', 'vlt', '--seed', '0', '--iterations', '10', '--out', straight]);
+  t.is(made.code, 0, made.stderr);
+  const log = (dir: string) =>
+    readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { iteration: number; valLoss: number[]; weights: number[] });
+  const [a, b] = [log(join(out, 'vlt-s0')), log(straight)];
+  t.is(a.length, 10);
+  t.deepEqual(a.map((r) => [r.iteration, r.valLoss, r.weights]), b.map((r) => [r.iteration, r.valLoss, r.weights]));
+  t.true(b.some((r) => r.weights.some((w) => w !== 1)), 'VLT changed the weights within the run');
+  const metrics = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).splits.test.meanAccuracy as number;
+  t.is(metrics(join(out, 'vlt-s0')), metrics(straight));
+});
