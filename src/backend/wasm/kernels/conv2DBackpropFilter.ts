@@ -10,7 +10,7 @@ import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js'
 import { isEmpty, type KernelArgs } from './kernelArgs.js';
 import { zeros } from './partsFor.js';
 import { runBackpropFilter } from './runBackpropFilter.js';
-import { winogradCallOf, winogradPays } from './winogradConv.js';
+import { winogradCallOf, winogradTileFor } from './winogradConv.js';
 import { runWinogradFilterGrad } from './winogradFilterGrad.js';
 
 export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
@@ -24,9 +24,10 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   if (isEmpty(x.shape) || isEmpty(dy.shape) || isEmpty(filterShape)) return zeros(rt, filterShape);
   if (info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1) {
     const call = winogradCallOf(info);
-    if (winogradPays(call, true)) {
+    const tile = winogradTileFor(call, true);
+    if (tile !== null) {
       const out = rt.output(filterShape);
-      runWinogradFilterGrad(rt, call, x, dy, out);
+      runWinogradFilterGrad(rt, call, x, dy, out, tile);
       return out;
     }
   }

@@ -16,7 +16,7 @@ import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js'
 import { fallback, isEmpty, type KernelArgs } from './kernelArgs.js';
 import { partsFor, zeros } from './partsFor.js';
 import { runGather } from './runGather.js';
-import { runWinograd, type WinogradCall, winogradPays } from './winogradConv.js';
+import { runWinograd, type WinogradCall, winogradTileFor } from './winogradConv.js';
 
 export function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs;
@@ -51,9 +51,10 @@ export function conv2DBackpropInput(args: KernelArgs): TensorInfo {
         top: dyPad.top,
         left: dyPad.left,
       };
-      if (winogradPays(call)) {
+      const tile = winogradTileFor(call);
+      if (tile !== null) {
         const out = rt.output(info.inShape);
-        runWinograd(rt, call, dy, w, true, out);
+        runWinograd(rt, call, dy, w, true, out, undefined, 0, tile);
         return out;
       }
     }

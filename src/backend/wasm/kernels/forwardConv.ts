@@ -5,7 +5,7 @@ import { runtimeFor } from '../runtime.js';
 import { convGeometry, convInfoOf, effectivePad, padded } from './convInfoOf.js';
 import { isEmpty, type KernelArgs } from './kernelArgs.js';
 import { runGather } from './runGather.js';
-import { runWinograd, winogradCallOf, winogradPays } from './winogradConv.js';
+import { runWinograd, winogradCallOf, winogradTileFor } from './winogradConv.js';
 
 /** Forward convolution (NHWC, dilation 1) with an optional bias and relu/relu6 epilogue. */
 export function forwardConv(args: KernelArgs, epilogue: Epilogue, bias: TensorInfo | undefined): TensorInfo {
@@ -14,9 +14,10 @@ export function forwardConv(args: KernelArgs, epilogue: Epilogue, bias: TensorIn
   const rt = runtimeFor(args.backend);
   if (info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1) {
     const call = winogradCallOf(info);
-    if (winogradPays(call)) {
+    const tile = winogradTileFor(call);
+    if (tile !== null) {
       const out = rt.output(info.outShape);
-      runWinograd(rt, call, x, rt.offset(filter) >>> 2, false, out, epilogue, bias ? rt.offset(bias) : 0);
+      runWinograd(rt, call, x, rt.offset(filter) >>> 2, false, out, epilogue, bias ? rt.offset(bias) : 0, tile);
       return out;
     }
   }

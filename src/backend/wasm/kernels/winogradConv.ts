@@ -1,10 +1,12 @@
 /**
- * 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3): 16 multiplies per 2x2 output tile and
- * channel pair instead of 36, which lifts the forward convolution and the stride-1 input
- * gradient past the arithmetic ceiling of 128-bit SIMD. The input and filter are transformed into
- * 16 planes each (addWinogradInput.ts, addWinogradFilter.ts), each pair of planes multiplied as a
- * matrix product by the gather kernel with a 1x1 filter (the packed GEMM of addGatherConv.ts), and
- * the 16 product planes transformed back with the epilogue (addWinogradOutput.ts).
+ * 3x3 stride-1 convolutions by Winograd's F(m x m, 3x3), m = 2, 3 or 4 (winogradMatrices.ts):
+ * (m + 2)^2 multiplies per m x m output tile and channel pair instead of 9 m^2 (16 for 4 outputs,
+ * 25 for 9, 36 for 16), which lifts the forward convolution and the stride-1 input gradient past
+ * the arithmetic ceiling of 128-bit SIMD. The input and filter are transformed into alpha^2
+ * planes each (alpha = m + 2; addWinogradInput.ts, addWinogradFilter.ts), each pair of planes
+ * multiplied as a matrix product by the gather kernel with a 1x1 filter (the packed GEMM of
+ * addGatherConv.ts), and the product planes transformed back with the epilogue
+ * (addWinogradOutput.ts). The tile is chosen per call (`winogradTileFor`).
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { type Epilogue, type GatherGeometry, NO_EPILOGUE } from '../addGatherConv.js';
@@ -12,6 +14,7 @@ import { addWinogradFilter } from '../addWinogradFilter.js';
 import { addWinogradInput } from '../addWinogradInput.js';
 import { addWinogradOutput } from '../addWinogradOutput.js';
 import { type KernelRuntime, type Pad, splitRange } from '../runtime.js';
+import { bestWinogradTile, type WinogradTile } from '../winogradMatrices.js';
 import { padded } from './convInfoOf.js';
 import { partsFor } from './partsFor.js';
 import { runGather } from './runGather.js';
@@ -62,32 +65,59 @@ export const winogradCallOf = (info: {
  */
 let minWork = 1 << 25;
 
-/** Sets the work threshold (for tests that check the Winograd path on small shapes); returns the old one. */
+/**
+ * Tiles in the batch below which a forward or input-gradient call stays direct: the per-call
+ * filter side (alpha^2 transformed planes of K x cols, each packed for the GEMM) then costs as
+ * much as the products save (3x3x512 at batch 16, one F(3x3) tile per image: 18.8 ms against
+ * 18.7 direct).
+ */
+const MIN_TILES = 64;
+let minTiles = MIN_TILES;
+
+/**
+ * Sets the work threshold, and the tile threshold with it (0 when the work threshold is 0), for
+ * tests that check the Winograd path on small shapes; returns the old work threshold.
+ */
 export function setWinogradMinWork(work: number): number {
   const old = minWork;
   minWork = work;
+  minTiles = work > 0 ? MIN_TILES : 0;
   return old;
 }
 
+/** The tile sizes allowed: all, or those `AWMTL_WASM_WINOGRAD_TILES` lists (e.g. `2`, for comparisons). */
+const allowedTiles = (): WinogradTile[] => {
+  const env = process.env.AWMTL_WASM_WINOGRAD_TILES;
+  if (env === undefined || env.trim() === '') return [2, 3, 4];
+  const tiles = env.split(',').map(Number).filter((m): m is WinogradTile => m === 2 || m === 3 || m === 4);
+  return tiles.length > 0 ? tiles : [2, 3, 4];
+};
+
 /**
- * Whether F(2x2, 3x3) pays for this call: enough work (`setWinogradMinWork`), channels in whole vectors and enough of them (the
- * transforms cost per channel what the products save per channel pair: with 16 channels on
- * either side the small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), and
- * the tiles' 16 multiplies per 4 outputs well under the direct 9 per output once odd sizes
- * round up. For the forward convolution and the input gradient a 3x3 output (4x4 computed)
- * gains too little over the direct kernel; the filter gradient (`filterGradient`) gains on it
- * (its direct kernel is slowest on small maps: 3x3x512, batch 16, 33-37 -> 17 ms), so there
- * fewer multiplies suffice, but it needs more channel pairs (32x64 was even, 64x64 and up
- * faster). `AWMTL_WASM_WINOGRAD=0` turns it off (for comparisons).
+ * The Winograd tile for this call, or null when the direct kernel is used: enough work
+ * (`setWinogradMinWork`), channels in whole vectors and enough of them (the transforms cost per
+ * channel what the products save per channel pair: with 16 channels on either side the
+ * small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), and the tile with the
+ * fewest multiplies (`bestWinogradTile`: whole tiles, so 6x6 and 3x3 maps take m = 3, 24x24 and
+ * 12x12 m = 4) well under the direct 9 per output. The filter gradient (`filterGradient`) gains
+ * on smaller margins (its direct kernel is slowest on small maps: 3x3x512, batch 16, 33-37 ->
+ * 17 ms with F(2x2)), but needs more channel pairs (32x64 was even, 64x64 and up faster).
+ * `AWMTL_WASM_WINOGRAD=0` turns Winograd off, `AWMTL_WASM_WINOGRAD_TILES=2` keeps F(2x2, 3x3)
+ * only (for comparisons).
  */
-export function winogradPays(c: WinogradCall, filterGradient = false): boolean {
-  if (process.env.AWMTL_WASM_WINOGRAD === '0') return false;
-  if (c.N * c.OH * c.OW * c.K * c.cols * 9 < minWork) return false;
-  if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return false;
-  if (filterGradient && c.K * c.cols < 64 * 64) return false;
-  const tiles = Math.ceil(c.OH / 2) * Math.ceil(c.OW / 2);
-  return tiles * 16 < (filterGradient ? 1 : 0.6) * c.OH * c.OW * 9;
+export function winogradTileFor(c: WinogradCall, filterGradient = false): WinogradTile | null {
+  if (process.env.AWMTL_WASM_WINOGRAD === '0') return null;
+  if (c.N * c.OH * c.OW * c.K * c.cols * 9 < minWork) return null;
+  if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return null;
+  if (filterGradient && c.K * c.cols < 64 * 64) return null;
+  const tiles = allowedTiles().filter((m) => filterGradient || c.N * Math.ceil(c.OH / m) * Math.ceil(c.OW / m) >= minTiles);
+  if (tiles.length === 0) return null;
+  const best = bestWinogradTile(c.OH, c.OW, tiles);
+  return best.multiplies < (filterGradient ? 1 : 0.6) * c.OH * c.OW * 9 ? best.m : null;
 }
+
+/** Whether Winograd is used for this call (`winogradTileFor` is not null). */
+export const winogradPays = (c: WinogradCall, filterGradient = false): boolean => winogradTileFor(c, filterGradient) !== null;
 
 /**
  * Runs the convolution of `x` with the 3x3 filter W[3, 3, wci, wco] at float index `w` (rotated
@@ -103,21 +133,23 @@ export function runWinograd(
   out: TensorInfo,
   epilogue: Epilogue = NO_EPILOGUE,
   bias = 0,
+  tile: WinogradTile = 2,
 ): void {
-  const TH = Math.ceil(c.OH / 2);
-  const TW = Math.ceil(c.OW / 2);
+  const TH = Math.ceil(c.OH / tile);
+  const TW = Math.ceil(c.OW / tile);
   const T = TH * TW;
+  const P = (tile + 2) ** 2;
   const { N, K, cols } = c;
   const [wci, wco] = transposed ? [cols, K] : [K, cols];
 
-  const u = rt.malloc(16 * wci * wco);
-  const filter = rt.kernel(`winoFilter:${wci}:${wco}:${transposed}`, (mod) => addWinogradFilter(mod, 'run', wci, wco, transposed));
+  const u = rt.malloc(P * wci * wco);
+  const filter = rt.kernel(`winoFilter:${wci}:${wco}:${transposed}:${tile}`, (mod) => addWinogradFilter(mod, 'run', wci, wco, transposed, tile));
   filter.exports.run(w * 4, u, (wci * wco) / 4);
 
-  const v = winogradInputPlanes(rt, c, x);
-  const m = rt.malloc(16 * N * T * cols);
+  const v = winogradInputPlanes(rt, c, x, tile);
+  const m = rt.malloc(P * N * T * cols);
   const g: GatherGeometry = { Hp: TH, Wp: TW, ci: K, OH: TH, OW: TW, KH: 1, KW: 1, sh: 1, sw: 1, CO: cols };
-  for (let xi = 0; xi < 16; xi++) {
+  for (let xi = 0; xi < P; xi++) {
     const plane = (u >>> 2) + xi * wci * wco;
     const rows = (): Int32Array => {
       const r = new Int32Array(K);
@@ -129,38 +161,40 @@ export function runWinograd(
   rt.free(v);
   rt.free(u);
 
-  const output = rt.kernel(`winoOutput:${c.OH}:${c.OW}:${cols}:${N}:${JSON.stringify(epilogue)}`, (mod) =>
-    addWinogradOutput(mod, 'run', { OH: c.OH, OW: c.OW, CO: cols, TH, TW, N }, epilogue),
+  const output = rt.kernel(`winoOutput:${c.OH}:${c.OW}:${cols}:${N}:${tile}:${JSON.stringify(epilogue)}`, (mod) =>
+    addWinogradOutput(mod, 'run', { OH: c.OH, OW: c.OW, CO: cols, TH, TW, N, m: tile }, epilogue),
   );
   const o = rt.offset(out);
-  const outs = splitRange(N, partsFor(rt, N, N * T * 16 * cols));
+  const outs = splitRange(N, partsFor(rt, N, N * T * P * cols));
   rt.parallel(output, 'run', outs.map(([s, k]) => [m + s * T * cols * 4, o + s * c.OH * c.OW * cols * 4, k, bias]));
   rt.free(m);
 }
 
 /**
- * The 16 transformed-input planes [16][N][tiles][K] of `x` for the call (scratch: free with
- * `rt.free`), the input zero-padded so that every tile's 4x4 window lies inside.
+ * The alpha^2 transformed-input planes [alpha^2][N][tiles][K] of `x` for the call and tile
+ * (scratch: free with `rt.free`), the input zero-padded so that every tile's alpha x alpha
+ * window lies inside.
  */
-export function winogradInputPlanes(rt: KernelRuntime, c: WinogradCall, x: TensorInfo): number {
-  const TH = Math.ceil(c.OH / 2);
-  const TW = Math.ceil(c.OW / 2);
+export function winogradInputPlanes(rt: KernelRuntime, c: WinogradCall, x: TensorInfo, tile: WinogradTile = 2): number {
+  const TH = Math.ceil(c.OH / tile);
+  const TW = Math.ceil(c.OW / tile);
   const T = TH * TW;
+  const P = (tile + 2) ** 2;
   const { N, K } = c;
   const pad: Pad = {
     top: c.top,
     left: c.left,
-    bottom: Math.max(0, 2 * TH + 2 - c.H - c.top),
-    right: Math.max(0, 2 * TW + 2 - c.W - c.left),
+    bottom: Math.max(0, tile * TH + 2 - c.H - c.top),
+    right: Math.max(0, tile * TW + 2 - c.W - c.left),
   };
   const Hp = c.H + pad.top + pad.bottom;
   const Wp = c.W + pad.left + pad.right;
   const [xp, scratch] = padded(rt, x, pad);
-  const v = rt.malloc(16 * N * T * K);
-  const input = rt.kernel(`winoInput:${Hp}:${Wp}:${K}:${TH}:${TW}:${N}`, (mod) =>
-    addWinogradInput(mod, 'run', { Hp, Wp, ci: K, TH, TW, N }),
+  const v = rt.malloc(P * N * T * K);
+  const input = rt.kernel(`winoInput:${Hp}:${Wp}:${K}:${TH}:${TW}:${N}:${tile}`, (mod) =>
+    addWinogradInput(mod, 'run', { Hp, Wp, ci: K, TH, TW, N, m: tile }),
   );
-  const images = splitRange(N, partsFor(rt, N, N * T * 16 * K));
+  const images = splitRange(N, partsFor(rt, N, N * T * P * K));
   rt.parallel(input, 'run', images.map(([s, k]) => [xp + s * Hp * Wp * K * 4, v + s * T * K * 4, k]));
   if (scratch) rt.free(scratch);
   return v;
