@@ -27,6 +27,8 @@ export interface StepProfile {
   readonly kernelMs: number;
   /** Kernels by time per step, largest first. */
   readonly kernels: readonly KernelTime[];
+  /** The same by kernel and input shapes (`Conv2D 16x24x24x64 3x3x64x64`): which layer costs what. */
+  readonly byShape: readonly KernelTime[];
 }
 
 /**
@@ -40,17 +42,19 @@ const isOpScope = (name: string): boolean => name.endsWith('__op');
  * (op-scope records are left out: their kernels have records of their own).
  */
 export function aggregateKernels(
-  records: readonly { readonly name: string; readonly kernelTimeMs: unknown }[],
+  records: readonly { readonly name: string; readonly kernelTimeMs: unknown; readonly inputShapes?: readonly (readonly number[] | undefined)[] }[],
   steps: number,
+  keyOf: (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | undefined)[] }) => string = (r) => r.name,
 ): { kernelMs: number; kernels: KernelTime[] } {
   const byName = new Map<string, { calls: number; ms: number }>();
   for (const r of records) {
     if (isOpScope(r.name)) continue;
     const ms = typeof r.kernelTimeMs === 'number' && Number.isFinite(r.kernelTimeMs) ? r.kernelTimeMs : 0;
-    const e = byName.get(r.name) ?? { calls: 0, ms: 0 };
+    const key = keyOf(r);
+    const e = byName.get(key) ?? { calls: 0, ms: 0 };
     e.calls += 1;
     e.ms += ms;
-    byName.set(r.name, e);
+    byName.set(key, e);
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0);
   const kernels = [...byName.entries()]
@@ -67,8 +71,13 @@ export async function profileSteps(step: () => unknown, steps: number): Promise<
   });
   const stepMs = (performance.now() - t0) / steps;
   const { kernelMs, kernels } = aggregateKernels(info.kernels, steps);
-  return { steps, stepMs, kernelMs, kernels };
+  const { kernels: byShape } = aggregateKernels(info.kernels, steps, shapeKey);
+  return { steps, stepMs, kernelMs, kernels, byShape };
 }
+
+/** A kernel record's name and input shapes, e.g. `Conv2D 16x24x24x64 3x3x64x64`. */
+export const shapeKey = (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | undefined)[] }): string =>
+  [r.name, ...(r.inputShapes ?? []).map((s) => (s === undefined ? '?' : s.length === 0 ? 'scalar' : s.join('x')))].join(' ');
 
 /** The table as text: kernel, calls per step, ms per step, share. */
 export function formatProfile(p: StepProfile, top = 30): string {
@@ -85,6 +94,12 @@ export function formatProfile(p: StepProfile, top = 30): string {
   if (p.kernels.length > rows.length) {
     const rest = p.kernels.slice(top);
     lines.push(`(${rest.length} more kernels: ${rest.reduce((s, k) => s + k.ms, 0).toFixed(2)} ms/step)`);
+  }
+  const shapes = p.byShape.slice(0, 20);
+  if (shapes.length > 0) {
+    const w = Math.max(6, ...shapes.map((k) => k.name.length));
+    lines.push('', `by kernel and input shapes (top ${shapes.length})`, `${'kernel, inputs'.padEnd(w)}  calls   ms/step   share`);
+    for (const k of shapes) lines.push(`${k.name.padEnd(w)}  ${k.calls.toFixed(0).padStart(5)}  ${k.ms.toFixed(2).padStart(8)}  ${(k.share * 100).toFixed(1).padStart(5)}%`);
   }
   return lines.join('\n');
 }

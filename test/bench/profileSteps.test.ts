@@ -43,6 +43,10 @@ test('profileSteps records the kernels of real steps and leaks no tensors', asyn
   t.true(names.includes('BatchMatMul'), names.join(','));
   t.true(p.kernels.every((k) => k.calls > 0 && k.ms >= 0));
   t.regex(formatProfile(p), /kernel\s+calls\s+ms\/step\s+share/);
+  // By shape: the forward product [2, 4] x [4, 3] is its own row.
+  t.true(p.byShape.some((k) => k.name === 'BatchMatMul 2x4 4x3'), p.byShape.map((k) => k.name).join(', '));
+  t.is(p.byShape.reduce((s, k) => s + k.calls, 0), p.kernels.reduce((s, k) => s + k.calls, 0));
+  t.regex(formatProfile(p), /by kernel and input shapes/);
   opt.dispose();
   w.dispose();
   x.dispose();
