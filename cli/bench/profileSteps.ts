@@ -42,9 +42,9 @@ const isOpScope = (name: string): boolean => name.endsWith('__op');
  * (op-scope records are left out: their kernels have records of their own).
  */
 export function aggregateKernels(
-  records: readonly { readonly name: string; readonly kernelTimeMs: unknown; readonly inputShapes?: readonly (readonly number[] | undefined)[] }[],
+  records: readonly { readonly name: string; readonly kernelTimeMs: unknown; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }[],
   steps: number,
-  keyOf: (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | undefined)[] }) => string = (r) => r.name,
+  keyOf: (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }) => string = (r) => r.name,
 ): { kernelMs: number; kernels: KernelTime[] } {
   const byName = new Map<string, { calls: number; ms: number }>();
   for (const r of records) {
@@ -76,8 +76,8 @@ export async function profileSteps(step: () => unknown, steps: number): Promise<
 }
 
 /** A kernel record's name and input shapes, e.g. `Conv2D 16x24x24x64 3x3x64x64`. */
-export const shapeKey = (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | undefined)[] }): string =>
-  [r.name, ...(r.inputShapes ?? []).map((s) => (s === undefined ? '?' : s.length === 0 ? 'scalar' : s.join('x')))].join(' ');
+export const shapeKey = (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }): string =>
+  [r.name, ...(r.inputShapes ?? []).map((s) => (s == null ? '?' : s.length === 0 ? 'scalar' : s.join('x')))].join(' ');
 
 /** The table as text: kernel, calls per step, ms per step, share. */
 export function formatProfile(p: StepProfile, top = 30): string {
