@@ -29,6 +29,7 @@ import {
   type RunFailure,
   type RunResult,
   summaryCsv,
+  valLossTrend,
 } from '../src/report/compare.js';
 import { compareTableSvg, type WeightCurve, weightCurvesSvg } from '../src/report/compareSvg.js';
 import { type PairedDifference, pairedDifference, pairedMarkdown } from '../src/report/paired.js';
@@ -144,6 +145,7 @@ export const readRunResult = (dir: string, strategy: string, seed: number): E.Ei
       headline,
       seconds: records.reduce((a, r) => a + r.seconds, 0),
       finalWeights: Array.isArray(metrics.finalWeights) ? metrics.finalWeights.map(num) : [],
+      valLossTrend: valLossTrend(records),
     },
     curve: { strategy, seed, iterations: records.map((r) => r.iteration), weights: records.map((r) => r.weights) },
   });

@@ -23,7 +23,25 @@ export interface RunResult {
   /** Time in the training steps (sum of the log's step times: no data loading, no evaluation), seconds. */
   readonly seconds: number;
   readonly finalWeights: readonly number[];
+  /** `valLossTrend` of the run's log: the budget check (null when the log is too short). */
+  readonly valLossTrend?: number | null;
 }
+
+/**
+ * Whether a run's losses had levelled off: the relative change of the mean validation loss
+ * (averaged over tasks, one validation batch per iteration) from the second-to-last tenth of
+ * the iterations to the last tenth. Near 0 (say within +-2%) means a plateau; clearly negative,
+ * still falling (a longer budget would change the result); positive, rising (overfitting).
+ * Null with fewer than 20 iterations.
+ */
+export const valLossTrend = (records: readonly { readonly valLoss: readonly number[] }[]): number | null => {
+  const n = records.length;
+  if (n < 20) return null;
+  const w = Math.floor(n / 10);
+  const at = (from: number): number => mean(records.slice(from, from + w).map((r) => mean(r.valLoss)));
+  const [previous, last] = [at(n - 2 * w), at(n - w)];
+  return Number.isFinite(previous) && previous !== 0 ? (last - previous) / previous : null;
+};
 
 export interface RunFailure {
   readonly strategy: string;
@@ -61,6 +79,8 @@ export interface CompareRow {
   readonly meanDelta: number | null;
   /** Mean time per run in the training steps (no data loading, no evaluation), seconds. */
   readonly seconds: number;
+  /** Mean over the runs of `valLossTrend` (the budget check), null when no run has one. */
+  readonly valLossTrend: number | null;
   readonly failed: readonly { readonly seed: number; readonly message: string }[];
 }
 
@@ -138,6 +158,7 @@ export const compareTable = (input: {
       delta: basePerTask === null || runs.length === 0 ? null : perTask.map((a, j) => a - basePerTask[j]),
       meanDelta: baseMean === null || runs.length === 0 ? null : acc.mean - baseMean,
       seconds: mean(runs.map((r) => r.seconds)),
+      valLossTrend: ((xs) => (xs.length === 0 ? null : mean(xs)))(runs.flatMap((r) => (typeof r.valLossTrend === 'number' ? [r.valLossTrend] : []))),
       failed: (input.failures ?? []).filter((f) => f.strategy === strategy).map((f) => ({ seed: f.seed, message: f.message })),
     };
   });
@@ -173,7 +194,7 @@ const headlineLabel = (table: CompareTable, key: string): string =>
 export const summaryMarkdown = (table: CompareTable): string => {
   const keys = headlineKeys(table);
   const base = table.baseline ?? 'baseline';
-  const head = ['strategy', 'runs', `mean accuracy (%)`, 'mA (%)', ...keys.map((k) => `${headlineLabel(table, k)} (%)`), `Δ mean vs ${base} (pp)`, 'step time (s)'];
+  const head = ['strategy', 'runs', `mean accuracy (%)`, 'mA (%)', ...keys.map((k) => `${headlineLabel(table, k)} (%)`), `Δ mean vs ${base} (pp)`, 'step time (s)', 'val loss, last 10% (%)'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const r of table.rows) {
     const cells = [
@@ -184,6 +205,7 @@ export const summaryMarkdown = (table: CompareTable): string => {
       ...keys.map((k) => (r.headline[k] === undefined ? '–' : pctSpread(r.headline[k].mean, r.headline[k].std))),
       r.strategy === table.baseline ? '0 (baseline)' : signedPct(r.meanDelta),
       r.runs === 0 ? '–' : r.seconds.toFixed(1),
+      r.valLossTrend === null ? '–' : signedPct(r.valLossTrend),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -209,7 +231,8 @@ export const compareMarkdown = (table: CompareTable): string => {
   return [
     `## awmtl compare: ${table.pipeline}, ${table.iterations} iterations, seeds ${table.seeds.join(', ')} (${table.split} split)`,
     '',
-    'Mean ± sample standard deviation over seeds (one seed: the value alone). Step time: the seconds spent in the training steps per run (no data loading or evaluation).',
+    'Mean ± sample standard deviation over seeds (one seed: the value alone). Step time: the seconds spent in the training steps per run (no data loading or evaluation). ' +
+      'Val loss, last 10%: the budget check, the change of the mean validation loss from the second-to-last tenth of the iterations to the last (near 0: a plateau; negative: still falling; positive: rising).',
     '',
     summaryMarkdown(table),
     '',

@@ -7,7 +7,7 @@ import { defaultCelebaFixtureDir, ensureCelebaFixture } from '../../fixtures/cel
 import { celeba } from '../../pipelines/celeba.js';
 import { COMPARE_FILES, runComparison, runConfig, runDir, runStrategy, type ComparisonConfig } from '../../pipelines/compare.js';
 import { ADAM_DEFAULTS } from '../../src/train/optimizers.js';
-import { attributesCsv, compareJson, compareMarkdown, compareTable, type RunResult, summaryCsv } from '../../src/report/compare.js';
+import { attributesCsv, compareJson, compareMarkdown, compareTable, type RunResult, summaryCsv, valLossTrend } from '../../src/report/compare.js';
 import { compareTableSvg, weightCurvesSvg } from '../../src/report/compareSvg.js';
 
 const result = (strategy: string, seed: number, meanAccuracy: number, perTask: number[], extra: Partial<RunResult> = {}): RunResult => ({
@@ -199,4 +199,20 @@ test('finished runs with identical settings are reused, not retrained: the table
   const changed = baseConfig(out, 'file:/nonexistent/model.json');
   const again = await runComparison({ ...changed, strategies: [changed.strategies[0]], seeds: [0] }, load, { ui });
   t.true(E.isLeft(again) && /no run finished: ew seed 0: .*nonexistent/.test(again.left.message), E.isLeft(again) ? again.left.message : 'ran');
+});
+
+test('valLossTrend: the change from the second-to-last tenth of a log to the last, null when too short', (t) => {
+  const flat = Array.from({ length: 100 }, () => ({ valLoss: [0.5, 0.7] }));
+  t.is(valLossTrend(flat), 0);
+  // Falling by 1% of 1 per iteration: tenths at iterations 80-89 (mean 0.155) and 90-99 (mean 0.055).
+  const falling = Array.from({ length: 100 }, (_, i) => ({ valLoss: [1 - 0.01 * i] }));
+  t.true(Math.abs((valLossTrend(falling) as number) - (0.055 - 0.155) / 0.155) < 1e-12);
+  t.true((valLossTrend(Array.from({ length: 40 }, (_, i) => ({ valLoss: [1 + i] }))) as number) > 0);
+  t.is(valLossTrend(flat.slice(0, 19)), null);
+  const table = compareTable({
+    pipeline: 'p', tasks: ['a'], strategies: ['ew'], seeds: [0, 1], iterations: 100,
+    results: [0, 1].map((seed) => ({ strategy: 'ew', seed, out: `o${seed}`, split: 'test', meanAccuracy: 0.5, mA: 0.5, perTask: [0.5], headline: {}, seconds: 1, finalWeights: [1], valLossTrend: seed === 0 ? -0.04 : -0.02 })),
+  });
+  t.true(Math.abs((table.rows[0].valLossTrend as number) + 0.03) < 1e-12);
+  t.regex(compareMarkdown(table), /\| ew \| 2 \| .* \| -3\.00 \|/);
 });
