@@ -33,5 +33,11 @@ const lastResort = (error: unknown): void => {
 };
 process.on('uncaughtException', lastResort);
 process.on('unhandledRejection', lastResort);
+// A reader that stops early (`awmtl compare --plan | head -3`) closes the pipe: stop quietly, as
+// other Unix tools do, instead of reporting the failed write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  lastResort(error);
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -39,6 +39,7 @@ import type { ExtraMetrics } from './evaluate.js';
 import type { InputSettings } from '../src/data/workers/input.js';
 import { CONFIG_JSON, LOG_JSONL, METRICS_JSON, type RunError, type RunUi, runTraining, silentUi, type TrainConfig } from './train.js';
 import { CHECKPOINT_POINTER } from '../src/checkpoint/index.js';
+import { lockHolder } from '../src/run/lock.js';
 
 export interface StrategyChoice {
   readonly name: string;
@@ -151,10 +152,10 @@ export const readRunResult = (dir: string, strategy: string, seed: number): E.Ei
   });
 };
 
-/** A folder whose run has exactly these settings. */
+/** A folder whose run has these settings (strategy parameters compared as text, see looseConfig). */
 const sameConfig = (config: TrainConfig): boolean => {
   const saved = savedConfig(config.out);
-  return saved !== undefined && isDeepStrictEqual(saved, JSON.parse(JSON.stringify(config)));
+  return saved !== undefined && isDeepStrictEqual(looseConfig(saved), looseConfig(config));
 };
 
 /** A run folder's config.json, or undefined when it has none or it does not parse. */
@@ -192,6 +193,28 @@ export const extendableFrom = (config: TrainConfig): number | undefined => {
 
 /** A folder whose run finished with exactly these settings. */
 const finishedWith = (config: TrainConfig): boolean => existsSync(join(config.out, METRICS_JSON)) && sameConfig(config);
+
+/**
+ * What a planned run's folder holds: a run in progress (its folder locked by a live process), the
+ * finished run (nothing to do), the same run interrupted
+ * (`train --resume DIR` continues it), the run on a shorter budget (`extendableFrom`: `train
+ * --resume DIR --iterations N`), or nothing usable (a fresh `train`).
+ */
+export type PlannedRunState =
+  | { readonly _tag: 'finished' }
+  | { readonly _tag: 'running'; readonly holder: string }
+  | { readonly _tag: 'interrupted' }
+  | { readonly _tag: 'shorter'; readonly iterations: number }
+  | { readonly _tag: 'fresh' };
+
+export const plannedRunState = (config: TrainConfig): PlannedRunState => {
+  const holder = lockHolder(config.out);
+  if (holder !== undefined) return { _tag: 'running', holder: holder.text };
+  if (finishedWith(config)) return { _tag: 'finished' };
+  if (sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER))) return { _tag: 'interrupted' };
+  const from = extendableFrom(config);
+  return from === undefined ? { _tag: 'fresh' } : { _tag: 'shorter', iterations: from };
+};
 
 /** How a run folder that is not reused is trained: an interrupted run of the same settings resumes, anything else is replaced. */
 const openMode = (config: TrainConfig, reuse: boolean): { resume?: true; overwrite?: true } =>

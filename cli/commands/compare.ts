@@ -11,7 +11,7 @@ import { EXIT_FAILURE, EXIT_USAGE, reportFailure } from '../fail.js';
 import { listenForStop } from '../signals.js';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { collectComparison, COMPARE_FILES, DEFAULT_BASELINE, extendableFrom, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
+import { collectComparison, COMPARE_FILES, DEFAULT_BASELINE, plannedRunState, plannedRuns, runComparison, type StrategyChoice } from '../../pipelines/compare.js';
 import type { PipelineDefinition } from '../../pipelines/definition.js';
 import { findPipeline } from '../../pipelines/index.js';
 import type { TrainConfig } from '../../pipelines/train.js';
@@ -52,8 +52,9 @@ export const compareOptions = () => ({
   json: flag('print the table as JSON ({"rows": [{"strategy", "mean", "std", ...}], ...}; fractions)'),
   plan: flag(
     'train nothing: print the `awmtl train` command of every run, one per line (its\n' +
-      '--out is the run folder), for a scheduler: ... --plan | parallel -j 4; a run folder of the same\n' +
-      'settings on fewer iterations (constant or step rate) gets `awmtl train --resume DIR --iterations N`',
+      '--out is the run folder), for a scheduler: ... --plan | parallel -j 4; finished runs are left out,\n' +
+      'interrupted ones get `awmtl train --resume DIR`, and runs of the same settings on fewer iterations\n' +
+      '(constant or step rate) `awmtl train --resume DIR --iterations N`',
   ),
   collect: flag(
     'train nothing: build the table from the run folders of the same command line,\n' + 'naming the missing, unfinished and shorter runs (exit 1 if any)',
@@ -274,16 +275,29 @@ const planOrCollect = async (args: CompareArgs): Promise<number> => {
   const { out, ...base } = { ...partial, iterations };
   const config = { base, strategies, seeds: args.seeds, out, baseline: args.baseline };
   if (args.mode === 'plan') {
+    const reuse = args.reuse && !args.trainArgs.includes('--overwrite');
+    let finished = 0;
     for (const run of plannedRuns(config)) {
-      // A run made on a shorter budget (same settings otherwise) is continued, not redone.
-      if (args.reuse && !args.trainArgs.includes('--overwrite') && extendableFrom(run.config) !== undefined) {
-        process.stdout.write(`${['awmtl', 'train', '--resume', run.config.out, '--iterations', String(iterations)].map(shellWord).join(' ')}\n`);
+      // What is left to do: a finished run is left out, an interrupted one resumed, one made on a shorter budget extended.
+      const state = reuse ? plannedRunState(run.config) : { _tag: 'fresh' as const };
+      if (state._tag === 'finished') {
+        finished += 1;
+        continue;
+      }
+      if (state._tag === 'running') {
+        process.stderr.write(`${run.config.out}: running now (${state.holder}), left out of the plan\n`);
+        continue;
+      }
+      if (state._tag !== 'fresh') {
+        const more = state._tag === 'shorter' ? ['--iterations', String(iterations)] : [];
+        process.stdout.write(`${['awmtl', 'train', '--resume', run.config.out, ...more].map(shellWord).join(' ')}\n`);
         continue;
       }
       const params = Object.entries(run.choice.params).flatMap(([p, v]) => (p === 'seed' ? [] : [`--${p}`, String(v)]));
       const words = ['awmtl', 'train', ...args.trainArgs, '--iterations', String(iterations), '--strategy', run.choice.name, ...params, '--seed', String(run.seed), '--out', run.config.out];
       process.stdout.write(`${words.map(shellWord).join(' ')}\n`);
     }
+    if (finished > 0) process.stderr.write(`${finished} of ${plannedRuns(config).length} runs finished already (left out of the plan; --overwrite plans them again)\n`);
     return 0;
   }
   const result = await collectComparison(config);

@@ -72,6 +72,21 @@ const locked = (dir: string, owner: LockOwner): LockError => ({
 /** A lock is dead when its pid no longer runs here (a lock from another host is never taken over). */
 const isDead = (owner: LockOwner | undefined): boolean => owner === undefined || (owner.host === hostname() && !pidAlive(owner.pid));
 
+/**
+ * The live holder of `dir`'s lock and how to name it (`pid 123, since ...`), or undefined when
+ * it is free or its holder is dead (a lock from another host counts as live: it cannot be checked).
+ */
+export const lockHolder = (dir: string, file = LOCK_FILE): { readonly owner: LockOwner; readonly text: string } | undefined => {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const owner = parseOwner(text);
+  return owner === undefined || isDead(owner) ? undefined : { owner, text: ownerText(owner) };
+};
+
 /** Takes the lock of `dir` (which must exist) for this process; `file` names the lock file in it. */
 export const acquireRunLock = (dir: string, command = process.argv.slice(2).join(' '), file = LOCK_FILE): E.Either<LockError, RunLock> => {
   const path = join(dir, file);

@@ -115,6 +115,13 @@ test('a sweep on a longer budget extends the finished runs with --resume, bit fo
   t.regex(longer.stderr, /vlt seed 0: extending the run in .*vlt-s0 from 6 to 10 iterations/);
   const collected = await runCli([...sweep(10), '--collect']);
   t.is(collected.code, 0, collected.stderr);
+  // Now nothing is left to do: the plan is empty and says why; --overwrite plans every run again.
+  const done = await runCli([...sweep(10), '--plan']);
+  t.is(done.code, 0, done.stderr);
+  t.is(done.stdout, '');
+  t.regex(done.stderr, /2 of 2 runs finished already/);
+  const again = await runCli([...sweep(10), '--plan', '--overwrite']);
+  t.is(again.stdout.trim().split('\n').filter((l) => l.startsWith('awmtl train --pipeline celeba') && l.includes('--overwrite')).length, 2);
 
   // The extended VLT run is the run made at 10 iterations from the start.
   const made = await runCli(['train', ...common, '--strategy', 'vlt', '--seed', '0', '--iterations', '10', '--out', straight]);

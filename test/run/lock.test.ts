@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
-import { acquireRunLock, LOCK_FILE, pidAlive, takeoverMessage } from '../../src/run/lock.js';
+import { acquireRunLock, LOCK_FILE, lockHolder, pidAlive, takeoverMessage } from '../../src/run/lock.js';
 import { clearRunFiles, runFolderState } from '../../src/run/folder.js';
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'awmtl-lock-'));
@@ -86,4 +86,20 @@ test('runFolderState tells absent, file, empty, run, checkpointed and finished f
   t.is(runFolderState(dir)._tag, 'NoRun');
   t.true(existsSync(join(dir, 'notes.txt')));
   t.true(existsSync(join(dir, 'file')));
+});
+
+test('lockHolder names a live holder, and nothing for a free folder or a dead holder', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'awmtl-holder-'));
+  try {
+    t.is(lockHolder(dir), undefined);
+    const lock = acquireRunLock(dir, 'train');
+    t.true(E.isRight(lock));
+    t.regex(lockHolder(dir)?.text ?? '', new RegExp(`^pid ${process.pid}, since `));
+    if (E.isRight(lock)) lock.right.release();
+    t.is(lockHolder(dir), undefined);
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), started: 'x', command: 'train' }));
+    t.is(lockHolder(dir), undefined, 'a pid that does not run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
