@@ -6,7 +6,7 @@
  * stride-1 convolution uses it. SIMD over 4 consecutive (ci, co) pairs: CO a multiple of 4.
  */
 import { FunctionBuilder, type ModuleBuilder, ValType } from './emitter.js';
-import { constantPool, pushCombination } from './pushCombination.js';
+import { constantPool, leftMultiply, pushCombination } from './pushCombination.js';
 import { winogradMatrices, type WinogradTile } from './winogradMatrices.js';
 
 /** Adds `run(w, u, count)` (byte offsets; count = Ci*CO/4 vectors, the whole filter). */
@@ -32,14 +32,7 @@ export function addWinogradFilter(mod: ModuleBuilder, exportName: string, ci: nu
         f.get(wq).v128Load(tap * TAP).set(gl[kh * 3 + kw]);
       }
     }
-    // Rows: t[i, kw] = sum_kh G[i, kh] g[kh, kw].
-    for (let kw = 0; kw < 3; kw++) {
-      const column = [gl[kw], gl[3 + kw], gl[6 + kw]];
-      for (let i = 0; i < a; i++) {
-        pushCombination(f, G[i], column, pool);
-        f.set(t[3 * i + kw]);
-      }
-    }
+    leftMultiply(f, G, gl, 3, t, pool); // t = G g
     // Columns: U[i, j] = sum_kw t[i, kw] G[j, kw].
     for (let i = 0; i < a; i++) {
       const row = t.slice(3 * i, 3 * i + 3);

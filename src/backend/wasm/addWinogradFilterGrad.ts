@@ -6,7 +6,7 @@
  * [3, 3, Ci, CO]. SIMD over 4 consecutive (ci, co) pairs.
  */
 import { FunctionBuilder, type ModuleBuilder, ValType } from './emitter.js';
-import { constantPool, pushCombination, transposeRows } from './pushCombination.js';
+import { constantPool, leftMultiply, pushCombination, transposeRows } from './pushCombination.js';
 import { winogradMatrices, type WinogradTile } from './winogradMatrices.js';
 
 /** Adds `run(u, dw, count)` (byte offsets; count = Ci*CO/4 vectors, the whole filter). */
@@ -27,14 +27,7 @@ export function addWinogradFilterGrad(mod: ModuleBuilder, exportName: string, ci
   f.get(u0).set(uq).get(dw0).set(wq);
   f.forLt(k, 0, { local: count }, 1, () => {
     for (let x = 0; x < a * a; x++) f.get(uq).v128Load(x * PLANE).set(u[x]);
-    // Rows: t[kh, j] = sum_i G^T[kh, i] dU[i, j].
-    for (let j = 0; j < a; j++) {
-      const column = Array.from({ length: a }, (_, i) => u[i * a + j]);
-      for (let kh = 0; kh < 3; kh++) {
-        pushCombination(f, GT[kh], column, pool);
-        f.set(t[kh * a + j]);
-      }
-    }
+    leftMultiply(f, GT, u, a, t, pool); // t = G^T dU
     // Columns: dW[kh, kw] = sum_j t[kh, j] G^T[kw, j], stored at tap kh*3 + kw.
     for (let kh = 0; kh < 3; kh++) {
       const row = t.slice(kh * a, (kh + 1) * a);

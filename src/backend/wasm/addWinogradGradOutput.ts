@@ -7,7 +7,7 @@
  * at a time (CO a multiple of 4).
  */
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
-import { constantPool, pushCombination, transposeRows } from './pushCombination.js';
+import { constantPool, leftMultiply, pushCombination, transposeRows } from './pushCombination.js';
 import { winogradMatrices, type WinogradTile } from './winogradMatrices.js';
 
 export interface WinogradGradOutputGeometry {
@@ -51,14 +51,7 @@ export function addWinogradGradOutput(mod: ModuleBuilder, exportName: string, g:
       f.forLt(c, 0, g.CO, 4, () => {
         // y[i*m + k] = dy[m ty + i, m tx + k]
         for (let i = 0; i < tm; i++) for (let k = 0; k < tm; k++) f.get(yq).v128Load(i * YROW + k * CO).set(y[i * tm + k]);
-        // Rows: r[l, k] = sum_i A[l, i] y[i, k].
-        for (let k = 0; k < tm; k++) {
-          const column = Array.from({ length: tm }, (_, i) => y[i * tm + k]);
-          for (let l = 0; l < a; l++) {
-            pushCombination(f, A[l], column, pool);
-            f.set(r[l * tm + k]);
-          }
-        }
+        leftMultiply(f, A, y, tm, r, pool); // r = A y
         // Columns: dM[l, j] = sum_k r[l, k] A[j, k].
         for (let l = 0; l < a; l++) {
           const rowL = r.slice(l * tm, (l + 1) * tm);

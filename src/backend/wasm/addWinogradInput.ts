@@ -8,7 +8,7 @@
  * stride), are baked in.
  */
 import { FunctionBuilder, type ModuleBuilder, Op, ValType } from './emitter.js';
-import { constantPool, pushCombination } from './pushCombination.js';
+import { constantPool, leftMultiply, pushCombination } from './pushCombination.js';
 import { winogradMatrices, type WinogradTile } from './winogradMatrices.js';
 
 export interface WinogradInputGeometry {
@@ -58,14 +58,7 @@ export function addWinogradInput(mod: ModuleBuilder, exportName: string, g: Wino
           for (let i = 0; i < a; i++) {
             for (let j = 0; j < a; j++) f.get(xq).v128Load(i * XROW + j * CI).set(d[i * a + j]);
           }
-          // Rows: t[i, j] = sum_l B^T[i, l] d[l, j].
-          for (let j = 0; j < a; j++) {
-            const column = Array.from({ length: a }, (_, l) => d[l * a + j]);
-            for (let i = 0; i < a; i++) {
-              pushCombination(f, BT[i], column, pool);
-              f.set(t[i * a + j]);
-            }
-          }
+          leftMultiply(f, BT, d, a, t, pool); // t = B^T d
           // Columns: V[i, j] = sum_l t[i, l] B^T[j, l], stored to plane alpha i + j.
           for (let i = 0; i < a; i++) {
             const row = t.slice(i * a, (i + 1) * a);

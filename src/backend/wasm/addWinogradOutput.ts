@@ -8,7 +8,7 @@
  */
 import type { Epilogue } from './addGatherConv.js';
 import { FunctionBuilder, type ModuleBuilder, Op, SimdOp, ValType } from './emitter.js';
-import { constantPool, pushCombination } from './pushCombination.js';
+import { constantPool, leftMultiply, pushCombination } from './pushCombination.js';
 import { winogradMatrices, type WinogradTile } from './winogradMatrices.js';
 
 export interface WinogradOutputGeometry {
@@ -73,14 +73,7 @@ export function addWinogradOutput(mod: ModuleBuilder, exportName: string, g: Win
         f.forLt(c, 0, g.CO, 4, () => {
           for (let k = 0; k < a * a; k++) f.get(mq).v128Load(k * PLANE).set(mv[k]);
           if (e.bias) f.get(bq).v128Load().set(bv);
-          // Rows: s[i, l] = sum_k A^T[i, k] M[k, l].
-          for (let l = 0; l < a; l++) {
-            const column = Array.from({ length: a }, (_, k) => mv[k * a + l]);
-            for (let i = 0; i < tm; i++) {
-              pushCombination(f, AT[i], column, pool);
-              f.set(s[i * a + l]);
-            }
-          }
+          leftMultiply(f, AT, mv, a, s, pool); // s = A^T M
           // Columns: Y[i, j] = sum_l s[i, l] A^T[j, l], stored where inside.
           for (let i = 0; i < tm; i++) {
             const row = s.slice(i * a, (i + 1) * a);

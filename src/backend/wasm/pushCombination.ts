@@ -59,3 +59,17 @@ export function pushCombination(f: FunctionBuilder, row: readonly number[], x: r
 /** The transpose of a matrix given by rows. */
 export const transposeRows = (m: readonly (readonly number[])[]): number[][] =>
   m[0].map((_, j) => m.map((row) => row[j]));
+
+/**
+ * The first pass of a two-sided transform, L X: out[i][j] = sum_l L[i][l] x[l][j], with x and
+ * out row-major v128 locals of `cols` columns (x has L's column count of rows).
+ */
+export function leftMultiply(f: FunctionBuilder, L: readonly (readonly number[])[], x: readonly number[], cols: number, out: readonly number[], pool: ConstantPool): void {
+  for (let j = 0; j < cols; j++) {
+    const column = Array.from({ length: L[0].length }, (_, l) => x[l * cols + j]);
+    for (let i = 0; i < L.length; i++) {
+      pushCombination(f, L[i], column, pool);
+      f.set(out[i * cols + j]);
+    }
+  }
+}
