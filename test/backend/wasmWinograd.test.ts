@@ -81,11 +81,14 @@ test.serial('the Winograd path is taken for these shapes with the best tile, not
   setWinogradMinWork(defaultMinWork);
   t.false(winogradPays(small), 'too little work by default');
   t.is(winogradTileFor(map3), null, 'a 3x3 map at batch 16: 16 F(3x3) tiles, too few for the filter side to pay');
-  t.is(winogradTileFor({ ...map3, N: 64 }), 3, 'at batch 64, one F(3x3, 3x3) tile per image');
-  t.is(winogradTileFor(map3, true), 3, 'the filter gradient of a 3x3 map');
+  t.is(winogradTileFor({ ...map3, N: 256 }), 3, 'at batch 256, one F(3x3, 3x3) tile per image: enough tiles');
+  t.is(winogradTileFor(map3, true), null, 'the filter gradient of a 3x3 map at batch 16 stays direct too');
+  t.is(winogradTileFor({ ...map3, N: 8, H: 8, W: 8, OH: 8, OW: 8, K: 256, cols: 256 }), 2, 'ResNet-50 8x8x256 at batch 8: F(2x2), 32 F(4x4) tiles are too few');
+  t.is(winogradTileFor({ ...map3, N: 8, H: 4, W: 4, OH: 4, OW: 4 }, true), null, 'the filter gradient of 4x4x512 at batch 8: 32 F(2x2) tiles, direct');
+  t.is(winogradTileFor({ ...map3, N: 8, H: 4, W: 4, OH: 4, OW: 4 }), 2, 'its forward convolution: F(2x2)');
   t.is(winogradTileFor({ ...map3, H: 24, W: 24, OH: 24, OW: 24, K: 64, cols: 64 }), 4, 'ResNet-18 24x24x64: F(4x4, 3x3)');
   t.true(winogradPays({ ...small, N: 32, H: 16, W: 16, OH: 16, OW: 16 }), 'the small-cnn third layer at batch 32 is enough');
-  t.true(winogradPays(map3, true), 'ResNet-18 at batch 16 is enough');
+  t.is(winogradTileFor({ ...map3, H: 6, W: 6, OH: 6, OW: 6, K: 256, cols: 256 }, true), 2, 'ResNet-18 6x6x256 at batch 16: F(2x2), 64 F(3x3) tiles are too few');
   setWinogradMinWork(0);
 });
 

@@ -66,22 +66,25 @@ export const winogradCallOf = (info: {
 let minWork = 1 << 25;
 
 /**
- * Tiles in the batch below which a forward or input-gradient call stays direct: the per-call
- * filter side (alpha^2 transformed planes of K x cols, each packed for the GEMM) then costs as
- * much as the products save (3x3x512 at batch 16, one F(3x3) tile per image: 18.8 ms against
- * 18.7 direct).
+ * Size thresholds measured on ResNet shapes (1 thread, kernel CPU time, `AWMTL_WASM_WINOGRAD_TILES`
+ * forced; src/backend/README.md). The products of plane pairs are GEMMs with one row per tile of
+ * the batch, and they lose efficiency when few: a larger tile (m = 3, 4) pays only with at least
+ * 256 tiles in the batch and at most 0.75 of F(2x2)'s multiplies (at batch 8, F(2x2) beat F(4x4)
+ * on 8x8 and 16x16 maps; at batch 16, F(4x4) beat it by 13-18% on 24x24x64); the filter
+ * gradient by F(2x2) needs 64 tiles (on a 3x3 map at batch 16, or 4x4 at batch 8, it ran 1.4-2.2x
+ * slower than the direct kernel).
  */
-const MIN_TILES = 64;
-let minTiles = MIN_TILES;
+const SIZE_THRESHOLDS = { largeTileMinTiles: 256, largeTileMaxShare: 0.75, filterGradMinTiles: 64 };
+let thresholds: { readonly largeTileMinTiles: number; readonly largeTileMaxShare: number; readonly filterGradMinTiles: number } = SIZE_THRESHOLDS;
 
 /**
- * Sets the work threshold, and the tile threshold with it (0 when the work threshold is 0), for
- * tests that check the Winograd path on small shapes; returns the old work threshold.
+ * Sets the work threshold, and the size thresholds with it (all off when the work threshold is
+ * 0), for tests that check the Winograd path on small shapes; returns the old work threshold.
  */
 export function setWinogradMinWork(work: number): number {
   const old = minWork;
   minWork = work;
-  minTiles = work > 0 ? MIN_TILES : 0;
+  thresholds = work > 0 ? SIZE_THRESHOLDS : { largeTileMinTiles: 0, largeTileMaxShare: Infinity, filterGradMinTiles: 0 };
   return old;
 }
 
@@ -97,23 +100,28 @@ const allowedTiles = (): WinogradTile[] => {
  * The Winograd tile for this call, or null when the direct kernel is used: enough work
  * (`setWinogradMinWork`), channels in whole vectors and enough of them (the transforms cost per
  * channel what the products save per channel pair: with 16 channels on either side the
- * small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), and the tile with the
- * fewest multiplies (`bestWinogradTile`: whole tiles, so 6x6 and 3x3 maps take m = 3, 24x24 and
- * 12x12 m = 4) well under the direct 9 per output. The filter gradient (`filterGradient`) gains
- * on smaller margins (its direct kernel is slowest on small maps: 3x3x512, batch 16, 33-37 ->
- * 17 ms with F(2x2)), but needs more channel pairs (32x64 was even, 64x64 and up faster).
- * `AWMTL_WASM_WINOGRAD=0` turns Winograd off, `AWMTL_WASM_WINOGRAD_TILES=2` keeps F(2x2, 3x3)
- * only (for comparisons).
+ * small-cnn's convolutions ran 10-60% slower, with 32 up to 25% faster), the filter gradient with
+ * at least 64x64 channel pairs (32x64 was even); then, of the allowed tiles that pass the size
+ * thresholds above, the one with the fewest multiplies counting whole tiles
+ * (`bestWinogradTile`), if that is under 0.6 of the direct 9 per output (a 3x3 map, where F(2x2)
+ * computes 4x4, stays direct). `AWMTL_WASM_WINOGRAD=0` turns Winograd off,
+ * `AWMTL_WASM_WINOGRAD_TILES=2` keeps F(2x2, 3x3) only (for comparisons).
  */
 export function winogradTileFor(c: WinogradCall, filterGradient = false): WinogradTile | null {
   if (process.env.AWMTL_WASM_WINOGRAD === '0') return null;
   if (c.N * c.OH * c.OW * c.K * c.cols * 9 < minWork) return null;
   if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return null;
   if (filterGradient && c.K * c.cols < 64 * 64) return null;
-  const tiles = allowedTiles().filter((m) => filterGradient || c.N * Math.ceil(c.OH / m) * Math.ceil(c.OW / m) >= minTiles);
+  const batchTiles = (m: WinogradTile): number => c.N * Math.ceil(c.OH / m) * Math.ceil(c.OW / m);
+  const f2 = bestWinogradTile(c.OH, c.OW, [2]).multiplies;
+  const tiles = allowedTiles().filter((m) =>
+    m === 2
+      ? !filterGradient || batchTiles(2) >= thresholds.filterGradMinTiles
+      : batchTiles(m) >= thresholds.largeTileMinTiles && bestWinogradTile(c.OH, c.OW, [m]).multiplies <= thresholds.largeTileMaxShare * f2,
+  );
   if (tiles.length === 0) return null;
   const best = bestWinogradTile(c.OH, c.OW, tiles);
-  return best.multiplies < (filterGradient ? 1 : 0.6) * c.OH * c.OW * 9 ? best.m : null;
+  return best.multiplies < 0.6 * c.OH * c.OW * 9 ? best.m : null;
 }
 
 /** Whether Winograd is used for this call (`winogradTileFor` is not null). */
