@@ -152,12 +152,6 @@ export const readRunResult = (dir: string, strategy: string, seed: number): E.Ei
   });
 };
 
-/** A folder whose run has these settings (strategy parameters compared as text, see looseConfig). */
-const sameConfig = (config: TrainConfig): boolean => {
-  const saved = savedConfig(config.out);
-  return saved !== undefined && isDeepStrictEqual(looseConfig(saved), looseConfig(config));
-};
-
 /** A run folder's config.json, or undefined when it has none or it does not parse. */
 const savedConfig = (dir: string): unknown => {
   if (!existsSync(join(dir, CONFIG_JSON))) return undefined;
@@ -176,29 +170,33 @@ const looseConfig = (c: unknown): Record<string, unknown> => {
 };
 
 /**
- * The budget of the run in `config.out` when it is the planned run stopped short: every setting
- * equal but `iterations`, fewer of them, a checkpoint to continue from, and a learning-rate
- * schedule that does not depend on the budget (constant or step; a cosine curve does). Such a run
- * is extended by `awmtl train --resume DIR --iterations N` to the planned run, bit for bit (same
- * data order, optimiser state and weights as a run made at N from the start). Undefined otherwise.
+ * The budget of saved settings that are the planned ones stopped short: every setting equal but
+ * `iterations`, fewer of them, and a learning-rate schedule that does not depend on the budget
+ * (constant or step; a cosine curve does). Undefined otherwise.
  */
-export const extendableFrom = (config: TrainConfig): number | undefined => {
-  const saved = savedConfig(config.out);
-  if (saved === undefined || !existsSync(join(config.out, CHECKPOINT_POINTER))) return undefined;
+const shorterBudget = (saved: unknown, config: TrainConfig): number | undefined => {
   if (config.lrSchedule !== undefined && config.lrSchedule.name === 'cosine') return undefined;
   const { iterations, ...rest } = looseConfig(saved);
   const { iterations: planned, ...want } = looseConfig(config);
   return typeof iterations === 'number' && iterations < (planned as number) && isDeepStrictEqual(rest, want) ? iterations : undefined;
 };
 
-/** A folder whose run finished with exactly these settings. */
-const finishedWith = (config: TrainConfig): boolean => existsSync(join(config.out, METRICS_JSON)) && sameConfig(config);
+/**
+ * The budget of the run in `config.out` when it is the planned run stopped short, with a
+ * checkpoint to continue from (`shorterBudget`). Such a run is extended by `awmtl train --resume
+ * DIR --iterations N` to the planned run, bit for bit (same data order, optimiser state and
+ * weights as a run made at N from the start). Undefined otherwise.
+ */
+export const extendableFrom = (config: TrainConfig): number | undefined => {
+  const saved = savedConfig(config.out);
+  return saved === undefined || !existsSync(join(config.out, CHECKPOINT_POINTER)) ? undefined : shorterBudget(saved, config);
+};
 
 /**
  * What a planned run's folder holds: a run in progress (its folder locked by a live process), the
- * finished run (nothing to do), the same run interrupted
- * (`train --resume DIR` continues it), the run on a shorter budget (`extendableFrom`: `train
- * --resume DIR --iterations N`), or nothing usable (a fresh `train`).
+ * finished run (nothing to do), the same run interrupted (`train --resume DIR` continues it), the
+ * run on a shorter budget (`extendableFrom`: `train --resume DIR --iterations N`), or nothing
+ * usable (a fresh `train`).
  */
 export type PlannedRunState =
   | { readonly _tag: 'finished' }
@@ -210,15 +208,16 @@ export type PlannedRunState =
 export const plannedRunState = (config: TrainConfig): PlannedRunState => {
   const holder = lockHolder(config.out);
   if (holder !== undefined) return { _tag: 'running', holder: holder.text };
-  if (finishedWith(config)) return { _tag: 'finished' };
-  if (sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER))) return { _tag: 'interrupted' };
-  const from = extendableFrom(config);
+  const saved = savedConfig(config.out);
+  if (saved === undefined) return { _tag: 'fresh' };
+  if (isDeepStrictEqual(looseConfig(saved), looseConfig(config))) {
+    if (existsSync(join(config.out, METRICS_JSON))) return { _tag: 'finished' };
+    if (existsSync(join(config.out, CHECKPOINT_POINTER))) return { _tag: 'interrupted' };
+    return { _tag: 'fresh' };
+  }
+  const from = existsSync(join(config.out, CHECKPOINT_POINTER)) ? shorterBudget(saved, config) : undefined;
   return from === undefined ? { _tag: 'fresh' } : { _tag: 'shorter', iterations: from };
 };
-
-/** How a run folder that is not reused is trained: an interrupted run of the same settings resumes, anything else is replaced. */
-const openMode = (config: TrainConfig, reuse: boolean): { resume?: true; overwrite?: true } =>
-  reuse && ((sameConfig(config) && existsSync(join(config.out, CHECKPOINT_POINTER))) || extendableFrom(config) !== undefined) ? { resume: true } : { overwrite: true };
 
 /**
  * Runs (or reuses) every strategy x seed and writes the comparison. Runs go
@@ -251,15 +250,16 @@ export const runComparison = async (
       const tag = `[${n}/${total}] ${choice.name} seed ${seed}`;
       const started = performance.now();
       let failure: string | undefined;
-      if (reuse && finishedWith(run)) {
+      // A live holder's folder is treated as fresh here: its lock refuses this run, which is reported as failed.
+      const state = reuse ? plannedRunState(run) : ({ _tag: 'fresh' } as const);
+      if (state._tag === 'finished') {
         ui.info(`${tag}: reusing the finished run in ${run.out}`);
       } else {
-        const from = reuse ? extendableFrom(run) : undefined;
-        ui.info(from === undefined ? `${tag}: started -> ${run.out}` : `${tag}: extending the run in ${run.out} from ${from} to ${run.iterations} iterations`);
+        ui.info(state._tag === 'shorter' ? `${tag}: extending the run in ${run.out} from ${state.iterations} to ${run.iterations} iterations` : `${tag}: started -> ${run.out}`);
         try {
           const done = await runTraining(dataset.right, run, {
             ui,
-            ...openMode(run, reuse),
+            ...(state._tag === 'interrupted' || state._tag === 'shorter' ? { resume: true as const } : { overwrite: true as const }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
             ...(extraMetrics === undefined ? {} : { extraMetrics }),
             ...(options.input === undefined ? {} : { input: options.input }),
