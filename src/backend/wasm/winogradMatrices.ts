@@ -90,16 +90,18 @@ export function winogradMatrices(m: WinogradTile): WinogradMatrices {
   return result;
 }
 
+/** Multiplies of F(m x m, 3x3) per channel pair and image for an OH x OW output: whole tiles * alpha^2. */
+export const tileMultiplies = (OH: number, OW: number, m: WinogradTile): number => Math.ceil(OH / m) * Math.ceil(OW / m) * (m + 2) ** 2;
+
 /**
  * The output tile (2, 3 or 4) with the fewest multiplies for an OH x OW output, counting whole
  * tiles (an output that is not a multiple of m computes the overhang too), and that count
- * (tiles * alpha^2, per channel pair and image); ties go to the smaller tile (cheaper transforms,
- * smaller errors).
+ * (`tileMultiplies`); ties go to the smaller tile (cheaper transforms, smaller errors).
  */
 export function bestWinogradTile(OH: number, OW: number, tiles: readonly WinogradTile[] = [2, 3, 4]): { readonly m: WinogradTile; readonly multiplies: number } {
   let best: { m: WinogradTile; multiplies: number } | undefined;
   for (const m of tiles) {
-    const multiplies = Math.ceil(OH / m) * Math.ceil(OW / m) * (m + 2) ** 2;
+    const multiplies = tileMultiplies(OH, OW, m);
     if (best === undefined || multiplies < best.multiplies) best = { m, multiplies };
   }
   if (best === undefined) throw new Error('bestWinogradTile: no tile size given');

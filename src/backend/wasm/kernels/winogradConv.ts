@@ -14,7 +14,7 @@ import { addWinogradFilter } from '../addWinogradFilter.js';
 import { addWinogradInput } from '../addWinogradInput.js';
 import { addWinogradOutput } from '../addWinogradOutput.js';
 import { type KernelRuntime, type Pad, splitRange } from '../runtime.js';
-import { bestWinogradTile, type WinogradTile } from '../winogradMatrices.js';
+import { bestWinogradTile, tileMultiplies, type WinogradTile } from '../winogradMatrices.js';
 import { padded } from './convInfoOf.js';
 import { partsFor } from './partsFor.js';
 import { runGather } from './runGather.js';
@@ -113,11 +113,11 @@ export function winogradTileFor(c: WinogradCall, filterGradient = false): Winogr
   if (c.K % 4 !== 0 || c.cols % 4 !== 0 || Math.min(c.K, c.cols) < 32) return null;
   if (filterGradient && c.K * c.cols < 64 * 64) return null;
   const batchTiles = (m: WinogradTile): number => c.N * Math.ceil(c.OH / m) * Math.ceil(c.OW / m);
-  const f2 = bestWinogradTile(c.OH, c.OW, [2]).multiplies;
+  const f2 = tileMultiplies(c.OH, c.OW, 2);
   const tiles = allowedTiles().filter((m) =>
     m === 2
       ? !filterGradient || batchTiles(2) >= thresholds.filterGradMinTiles
-      : batchTiles(m) >= thresholds.largeTileMinTiles && bestWinogradTile(c.OH, c.OW, [m]).multiplies <= thresholds.largeTileMaxShare * f2,
+      : batchTiles(m) >= thresholds.largeTileMinTiles && tileMultiplies(c.OH, c.OW, m) <= thresholds.largeTileMaxShare * f2,
   );
   if (tiles.length === 0) return null;
   const best = bestWinogradTile(c.OH, c.OW, tiles);
