@@ -31,6 +31,9 @@ export interface StepProfile {
   readonly byShape: readonly KernelTime[];
 }
 
+/** What tf.profile records of one kernel call (the fields read here). */
+type KernelRecord = { readonly name: string; readonly kernelTimeMs?: unknown; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] };
+
 /**
  * Op scopes that tfjs records as well as the kernels they run (ops with a custom gradient, such as
  * `fusedConv2d__op`), which would count their kernels twice.
@@ -42,9 +45,9 @@ const isOpScope = (name: string): boolean => name.endsWith('__op');
  * (op-scope records are left out: their kernels have records of their own).
  */
 export function aggregateKernels(
-  records: readonly { readonly name: string; readonly kernelTimeMs: unknown; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }[],
+  records: readonly KernelRecord[],
   steps: number,
-  keyOf: (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }) => string = (r) => r.name,
+  keyOf: (r: KernelRecord) => string = (r) => r.name,
 ): { kernelMs: number; kernels: KernelTime[] } {
   const byName = new Map<string, { calls: number; ms: number }>();
   for (const r of records) {
@@ -76,30 +79,29 @@ export async function profileSteps(step: () => unknown, steps: number): Promise<
 }
 
 /** A kernel record's name and input shapes, e.g. `Conv2D 16x24x24x64 3x3x64x64`. */
-export const shapeKey = (r: { readonly name: string; readonly inputShapes?: readonly (readonly number[] | null | undefined)[] }): string =>
+export const shapeKey = (r: KernelRecord): string =>
   [r.name, ...(r.inputShapes ?? []).map((s) => (s == null ? '?' : s.length === 0 ? 'scalar' : s.join('x')))].join(' ');
 
 /** The table as text: kernel, calls per step, ms per step, share. */
 export function formatProfile(p: StepProfile, top = 30): string {
+  /** A header and one line per row, the name column as wide as the longest name. */
+  const table = (head: string, rows: readonly KernelTime[]): string[] => {
+    const width = Math.max(6, head.length, ...rows.map((k) => k.name.length));
+    return [
+      `${head.padEnd(width)}  calls   ms/step   share`,
+      ...rows.map((k) => `${k.name.padEnd(width)}  ${k.calls.toFixed(0).padStart(5)}  ${k.ms.toFixed(2).padStart(8)}  ${(k.share * 100).toFixed(1).padStart(5)}%`),
+    ];
+  };
   const rows = p.kernels.slice(0, top);
-  const width = Math.max(6, ...rows.map((k) => k.name.length));
   const lines = [
     `per-kernel time, ${p.steps} profiled step(s): ${p.stepMs.toFixed(1)} ms/step wall, ${p.kernelMs.toFixed(1)} ms/step in kernels`,
-    `${'kernel'.padEnd(width)}  calls   ms/step   share`,
-    ...rows.map(
-      (k) =>
-        `${k.name.padEnd(width)}  ${k.calls.toFixed(0).padStart(5)}  ${k.ms.toFixed(2).padStart(8)}  ${(k.share * 100).toFixed(1).padStart(5)}%`,
-    ),
+    ...table('kernel', rows),
   ];
   if (p.kernels.length > rows.length) {
     const rest = p.kernels.slice(top);
     lines.push(`(${rest.length} more kernels: ${rest.reduce((s, k) => s + k.ms, 0).toFixed(2)} ms/step)`);
   }
   const shapes = p.byShape.slice(0, 20);
-  if (shapes.length > 0) {
-    const w = Math.max(6, ...shapes.map((k) => k.name.length));
-    lines.push('', `by kernel and input shapes (top ${shapes.length})`, `${'kernel, inputs'.padEnd(w)}  calls   ms/step   share`);
-    for (const k of shapes) lines.push(`${k.name.padEnd(w)}  ${k.calls.toFixed(0).padStart(5)}  ${k.ms.toFixed(2).padStart(8)}  ${(k.share * 100).toFixed(1).padStart(5)}%`);
-  }
+  if (shapes.length > 0) lines.push('', `by kernel and input shapes (top ${shapes.length})`, ...table('kernel, inputs', shapes));
   return lines.join('\n');
 }
